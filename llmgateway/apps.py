@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class LlmgatewayConfig(AppConfig):
+    name = "llmgateway"
+    verbose_name = "Tenancy"
+    default_auto_field = "django.db.models.BigAutoField"

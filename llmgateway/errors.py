@@ -1,0 +1,45 @@
+"""The API error type: every service error that reaches a client is one of these.
+
+The JSON shape (`{"error": {"type", "code", "message", "param"}}`) is produced in one place,
+`llmgateway.api.exception_handler`, from these attributes.
+"""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    status: int = 400
+    code: str = "invalid_request"
+    type: str = "invalid_request_error"
+    default_message: str = "The request was invalid."
+
+    def __init__(self, message: str | None = None, *, param: str | None = None) -> None:
+        self.message = message or self.default_message
+        self.param = param
+        super().__init__(self.message)
+
+    def as_dict(self) -> dict:
+        return {
+            "error": {
+                "type": self.type,
+                "code": self.code,
+                "message": self.message,
+                "param": self.param,
+            }
+        }
+
+
+class InvalidRequest(ApiError):
+    pass
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+    default_message = "No such object."
+
+
+class IdempotencyConflict(ApiError):
+    status = 409
+    code = "idempotency_conflict"
+    default_message = "This idempotency key was already used with different parameters."

@@ -1,0 +1,1 @@
+"""Fixtures that start real processes: a Celery worker, daphne, loopback fakes."""

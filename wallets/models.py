@@ -1,0 +1,193 @@
+"""End users (customers), their wallets, holds and the double-entry ledger."""
+
+from django.db import models
+from django.db.models import Q
+
+from llmgateway import ids
+from llmgateway.models import Organization, Project
+
+
+class Customer(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        BLOCKED = "blocked"
+
+    id = models.CharField(primary_key=True, max_length=40, default=ids.new_customer_id)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="customers")
+    livemode = models.BooleanField()
+    external_id = models.CharField(max_length=255)
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=255, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project", "livemode", "external_id"], name="customer_unique_external_id"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} ({'live' if self.livemode else 'test'})"
+
+
+class Wallet(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active"
+        FROZEN = "frozen"
+
+    id = models.CharField(primary_key=True, max_length=40, default=ids.new_wallet_id)
+    customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="wallet")
+    livemode = models.BooleanField()
+    # Cached balance of the wallet's ledger account, updated in the same transaction as its
+    # entries. held_nanos is the sum of the wallet's active holds (reserved, not yet spent).
+    balance_nanos = models.BigIntegerField(default=0)
+    held_nanos = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(balance_nanos__gte=0), name="wallet_balance_gte_0"),
+            models.CheckConstraint(condition=Q(held_nanos__gte=0), name="wallet_held_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def available_nanos(self) -> int:
+        return self.balance_nanos - self.held_nanos
+
+
+class LedgerAccount(models.Model):
+    class Kind(models.TextChoices):
+        WALLET = "wallet", "End-user wallet"
+        ORG_CREDITS = "org_credits", "Organization credits"
+        ORG_MARGIN = "org_margin", "Organization margin (payable)"
+        ORG_MARGIN_RESERVED = "org_margin_reserved", "Organization margin reserved for payouts"
+        PLATFORM_FEES = "platform_fees", "Platform fees"
+        PLATFORM_USAGE_REVENUE = "platform_usage_revenue", "Platform usage revenue"
+        PAYMENT_CLEARING = "payment_clearing", "Payment clearing"
+        PAYOUTS_IN_TRANSIT = "payouts_in_transit", "Payouts in transit"
+        PLATFORM_GRANTS = "platform_grants", "Operator grants"
+        PLATFORM_ADJUSTMENTS = "platform_adjustments", "Operator adjustments"
+        PLATFORM_LOSSES = "platform_losses", "Losses (refunds of spent money)"
+
+    ORGANIZATION_KINDS = (Kind.ORG_CREDITS, Kind.ORG_MARGIN, Kind.ORG_MARGIN_RESERVED)
+
+    kind = models.CharField(max_length=32, choices=Kind.choices)
+    livemode = models.BooleanField()
+    organization = models.ForeignKey(
+        Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
+    )
+    wallet = models.OneToOneField(
+        Wallet, null=True, blank=True, on_delete=models.PROTECT, related_name="account"
+    )
+    # Cached balance for organization accounts. NULL for wallet accounts (their cache is on the
+    # Wallet row) and for system accounts, which every request would touch: a cached row there
+    # would serialize all traffic, so their balance is only ever the sum of their entries.
+    balance_nanos = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "livemode", "organization"],
+                condition=Q(organization__isnull=False),
+                name="ledgeraccount_unique_org_kind",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "livemode"],
+                condition=Q(organization__isnull=True, wallet__isnull=True),
+                name="ledgeraccount_unique_system_kind",
+            ),
+            models.CheckConstraint(
+                condition=Q(balance_nanos__isnull=True) | Q(balance_nanos__gte=0),
+                name="ledgeraccount_cached_balance_gte_0",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        owner = self.wallet_id or self.organization_id or "platform"
+        return f"{self.kind}:{owner}:{'live' if self.livemode else 'test'}"
+
+
+class LedgerTransaction(models.Model):
+    class Kind(models.TextChoices):
+        GRANT = "grant"
+        USAGE = "usage"
+        TOPUP = "topup"
+        REFUND = "refund"
+        ADJUSTMENT = "adjustment"
+        TRANSFER = "transfer"
+        PAYOUT = "payout"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    livemode = models.BooleanField()
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
+    # Hash of what the key was first used for, so a reused key with other lines is refused.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    actor = models.CharField(max_length=200, blank=True, help_text="Who made it (operator).")
+    metadata = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"txn_{self.pk} {self.kind}"
+
+
+class LedgerEntry(models.Model):
+    """One line of a transaction; append-only. Positive amounts raise the account's balance."""
+
+    transaction = models.ForeignKey(
+        LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
+    amount_nanos = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "-id"], name="ledgerentry_account_recent")]
+        verbose_name_plural = "ledger entries"
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.amount_nanos:+d}"
+
+
+class Hold(models.Model):
+    """Spend reserved on a wallet before an upstream call; settled or released exactly once."""
+
+    class Status(models.TextChoices):
+        HELD = "held"
+        SETTLED = "settled"
+        RELEASED = "released"
+        EXPIRED = "expired"
+
+    id = models.CharField(primary_key=True, max_length=40, default=ids.new_hold_id)
+    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="holds")
+    amount_nanos = models.BigIntegerField()
+    charged_nanos = models.BigIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
+    request_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["expires_at"], condition=Q(status="held"), name="hold_active_by_expiry"
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_nanos__gt=0), name="hold_amount_gt_0"),
+            models.CheckConstraint(condition=Q(charged_nanos__gte=0), name="hold_charged_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return self.id

@@ -1,0 +1,79 @@
+"""Finding or creating ledger accounts and customers (with their wallet) on first sight."""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from wallets.models import Customer, LedgerAccount, Wallet
+
+# System account ids never change once created, so each process remembers them: the hot path
+# should not pay a query to find "platform usage revenue".
+_system_account_cache: dict[tuple[str, bool], LedgerAccount] = {}
+
+
+def account_for_system(*, kind: str, livemode: bool) -> LedgerAccount:
+    key = (kind, livemode)
+    account = _system_account_cache.get(key)
+    if account is None:
+        account, _ = LedgerAccount.objects.get_or_create(
+            kind=kind, livemode=livemode, organization=None, wallet=None
+        )
+        _system_account_cache[key] = account
+    return account
+
+
+def account_for_organization(*, organization_id: str, kind: str, livemode: bool) -> LedgerAccount:
+    if kind not in LedgerAccount.ORGANIZATION_KINDS:
+        raise ValueError(f"{kind} is not an organization account kind")
+    account, _ = LedgerAccount.objects.get_or_create(
+        kind=kind,
+        livemode=livemode,
+        organization_id=organization_id,
+        defaults={"balance_nanos": 0},
+    )
+    return account
+
+
+def account_for_wallet(*, wallet_id: str) -> LedgerAccount:
+    return LedgerAccount.objects.get(wallet_id=wallet_id)
+
+
+def customer_get_or_create(
+    *,
+    project_id: str,
+    livemode: bool,
+    external_id: str,
+    email: str = "",
+    name: str = "",
+    metadata: dict | None = None,
+) -> tuple[Customer, bool]:
+    """The customer for an external id, created with its wallet and ledger account if new.
+
+    Two first requests for the same end user can race; the unique constraint picks one winner
+    and the loser reads the winner's row.
+    """
+    existing = Customer.objects.filter(
+        project_id=project_id, livemode=livemode, external_id=external_id
+    ).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                project_id=project_id,
+                livemode=livemode,
+                external_id=external_id,
+                email=email,
+                name=name,
+                metadata=metadata or {},
+            )
+            wallet = Wallet.objects.create(customer=customer, livemode=livemode)
+            LedgerAccount.objects.create(
+                kind=LedgerAccount.Kind.WALLET, livemode=livemode, wallet=wallet
+            )
+    except IntegrityError:
+        customer = Customer.objects.get(
+            project_id=project_id, livemode=livemode, external_id=external_id
+        )
+        return customer, False
+    return customer, True

@@ -1,0 +1,129 @@
+"""Posting double-entry transactions and keeping cached balances in step with their entries."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+
+from llmgateway.errors import IdempotencyConflict, InvalidRequest
+from wallets.errors import InsufficientBalance, InsufficientOrganizationCredits, UnbalancedTransaction
+from wallets.models import LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
+
+
+@dataclass(frozen=True)
+class Line:
+    account: LedgerAccount
+    amount_nanos: int
+
+
+def _fingerprint(kind: str, lines: list[Line]) -> str:
+    parts = sorted(f"{line.account.pk}:{line.amount_nanos}" for line in lines)
+    return hashlib.sha256(f"{kind}|{'|'.join(parts)}".encode()).hexdigest()
+
+
+def ledger_post(
+    *,
+    kind: str,
+    livemode: bool,
+    lines: list[Line],
+    idempotency_key: str | None = None,
+    description: str = "",
+    actor: str = "",
+    metadata: dict | None = None,
+) -> tuple[LedgerTransaction, bool]:
+    """Post one balanced transaction inside the caller's transaction.
+
+    Returns `(transaction, created)`. With an idempotency key already used for the same lines,
+    nothing is posted and the first transaction is returned with `created=False`.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("ledger_post must run inside the caller's transaction")
+    if len(lines) < 2 or any(line.amount_nanos == 0 for line in lines):
+        raise UnbalancedTransaction("a transaction needs two or more non-zero lines")
+    if sum(line.amount_nanos for line in lines) != 0:
+        raise UnbalancedTransaction(f"lines sum to {sum(line.amount_nanos for line in lines)}")
+    if any(line.account.livemode != livemode for line in lines):
+        raise UnbalancedTransaction("a transaction cannot mix test and live accounts")
+
+    fingerprint = _fingerprint(kind, lines) if idempotency_key else ""
+    if idempotency_key:
+        # The savepoint keeps a duplicate key from poisoning the caller's transaction. On
+        # PostgreSQL a concurrent insert of the same key waits for the first to commit.
+        try:
+            with transaction.atomic():
+                txn = LedgerTransaction.objects.create(
+                    kind=kind,
+                    livemode=livemode,
+                    idempotency_key=idempotency_key,
+                    idempotency_fingerprint=fingerprint,
+                    description=description[:500],
+                    actor=actor[:200],
+                    metadata=metadata or {},
+                )
+        except IntegrityError:
+            existing = LedgerTransaction.objects.get(idempotency_key=idempotency_key)
+            if existing.idempotency_fingerprint != fingerprint:
+                raise IdempotencyConflict(param="idempotencyKey") from None
+            return existing, False
+    else:
+        txn = LedgerTransaction.objects.create(
+            kind=kind,
+            livemode=livemode,
+            description=description[:500],
+            actor=actor[:200],
+            metadata=metadata or {},
+        )
+
+    _apply_cached_balances(lines)
+    LedgerEntry.objects.bulk_create(
+        LedgerEntry(transaction=txn, account=line.account, amount_nanos=line.amount_nanos)
+        for line in lines
+    )
+    return txn, True
+
+
+def _apply_cached_balances(lines: list[Line]) -> None:
+    """Move the cached balances of wallets and organization accounts.
+
+    Rows are updated in one global order (wallets, then organization accounts, each by primary
+    key) so two transactions touching the same pair of rows can never deadlock. Each decrease is
+    a conditional UPDATE that refuses to take a balance below zero (below the held amount for a
+    wallet); system accounts keep no cached row at all.
+    """
+    wallet_deltas: dict[str, int] = defaultdict(int)
+    account_deltas: dict[int, tuple[LedgerAccount, int]] = {}
+    for line in lines:
+        account = line.account
+        if account.kind == LedgerAccount.Kind.WALLET:
+            wallet_deltas[account.wallet_id] += line.amount_nanos
+        elif account.balance_nanos is not None:
+            previous = account_deltas.get(account.pk, (account, 0))[1]
+            account_deltas[account.pk] = (account, previous + line.amount_nanos)
+
+    for wallet_id in sorted(wallet_deltas):
+        delta = wallet_deltas[wallet_id]
+        rows = Wallet.objects.filter(pk=wallet_id)
+        if delta < 0:
+            rows = rows.filter(balance_nanos__gte=F("held_nanos") - delta)
+        if delta and rows.update(balance_nanos=F("balance_nanos") + delta) != 1:
+            raise InsufficientBalance()
+
+    for account_pk in sorted(account_deltas):
+        account, delta = account_deltas[account_pk]
+        rows = LedgerAccount.objects.filter(pk=account_pk)
+        if delta < 0:
+            rows = rows.filter(balance_nanos__gte=-delta)
+        if delta and rows.update(balance_nanos=F("balance_nanos") + delta) != 1:
+            if account.kind == LedgerAccount.Kind.ORG_CREDITS:
+                raise InsufficientOrganizationCredits()
+            raise InsufficientBalance(f"The {account.get_kind_display().lower()} is too low.")
+
+
+def validate_amount_nanos(amount_nanos: int, *, param: str = "amount") -> int:
+    if not isinstance(amount_nanos, int) or isinstance(amount_nanos, bool) or amount_nanos <= 0:
+        raise InvalidRequest("Amount must be a positive amount of USD.", param=param)
+    return amount_nanos
