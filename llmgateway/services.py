@@ -73,7 +73,7 @@ def project_create(
 
 
 def api_key_create(*, project: Project, livemode: bool, name: str = "") -> tuple[ApiKey, str]:
-    """Create a secret key; returns the row and the plaintext, which is never stored or shown again."""
+    """Create a secret key; returns the row and its plaintext, which is never stored or shown."""
     plaintext = secret_key_prefix(livemode) + ids.random_string(SECRET_KEY_RANDOM_LENGTH)
     api_key = ApiKey.objects.create(
         project=project,

@@ -19,6 +19,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def _forget_system_accounts():
+    from wallets.services.accounts import system_account_cache_clear
+
+    system_account_cache_clear()
+    yield
+    system_account_cache_clear()
+
+
 @pytest.fixture
 def organization(db):
     return factories.make_organization()

@@ -18,8 +18,14 @@ def account_for_system(*, kind: str, livemode: bool) -> LedgerAccount:
         account, _ = LedgerAccount.objects.get_or_create(
             kind=kind, livemode=livemode, organization=None, wallet=None
         )
-        _system_account_cache[key] = account
+        # Only remember a row once it is committed: a rolled-back creation must not linger.
+        transaction.on_commit(lambda: _system_account_cache.setdefault(key, account))
     return account
+
+
+def system_account_cache_clear() -> None:
+    """Forget remembered system accounts (tests flush the database between cases)."""
+    _system_account_cache.clear()
 
 
 def account_for_organization(*, organization_id: str, kind: str, livemode: bool) -> LedgerAccount:

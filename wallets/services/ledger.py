@@ -10,7 +10,11 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 
 from llmgateway.errors import IdempotencyConflict, InvalidRequest
-from wallets.errors import InsufficientBalance, InsufficientOrganizationCredits, UnbalancedTransaction
+from wallets.errors import (
+    InsufficientBalance,
+    InsufficientOrganizationCredits,
+    UnbalancedTransaction,
+)
 from wallets.models import LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
 
 

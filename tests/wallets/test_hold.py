@@ -1,0 +1,113 @@
+"""Holds: reserve, settle, release and expiry."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from llmgateway.errors import NotFound
+from tests.factories import USD, assert_ledger_ok, make_wallet
+from wallets import services
+from wallets.errors import HoldNotActive, InsufficientBalance, WalletFrozen
+from wallets.models import Hold, LedgerAccount, LedgerEntry, Wallet
+
+
+def test_reserve_is_refused_when_available_is_short(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=600_000_000)
+    with pytest.raises(InsufficientBalance):
+        services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=400_000_001)
+    services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=400_000_000)
+    wallet.refresh_from_db()
+    assert (wallet.balance_nanos, wallet.held_nanos, wallet.available_nanos) == (USD, USD, 0)
+    assert_ledger_ok()
+
+
+def test_frozen_wallet_cannot_reserve(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    services.wallet_set_status(wallet_id=wallet.pk, status=Wallet.Status.FROZEN)
+    with pytest.raises(WalletFrozen):
+        services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
+
+
+def test_reserve_on_unknown_wallet_is_not_found(db):
+    with pytest.raises(NotFound):
+        services.wallet_hold_reserve(wallet_id="wal_missing", amount_nanos=1)
+
+
+def test_settle_charges_actual_cost_and_releases_the_hold(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=300_000_000)
+
+    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=123_456_789)
+
+    wallet.refresh_from_db()
+    assert result.charged_nanos == 123_456_789
+    assert result.balance_nanos == wallet.balance_nanos == USD - 123_456_789
+    assert wallet.held_nanos == 0
+    revenue = LedgerAccount.objects.get(kind="platform_usage_revenue", livemode=False)
+    assert LedgerEntry.objects.get(account=revenue).amount_nanos == 123_456_789
+    assert Hold.objects.get(pk=hold.pk).status == Hold.Status.SETTLED
+    assert_ledger_ok()
+
+
+def test_settle_never_charges_more_than_the_hold(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
+    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=500)
+    assert result.charged_nanos == 100
+    assert Wallet.objects.get(pk=wallet.pk).balance_nanos == USD - 100
+    assert_ledger_ok()
+
+
+def test_settle_of_zero_cost_posts_no_transaction(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
+    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=0)
+    assert result.transaction is None
+    assert Wallet.objects.get(pk=wallet.pk).held_nanos == 0
+
+
+def test_a_hold_finishes_exactly_once(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
+    services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=50)
+    with pytest.raises(HoldNotActive):
+        services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=50)
+    with pytest.raises(HoldNotActive):
+        services.wallet_hold_release(hold_id=hold.pk)
+    assert Wallet.objects.get(pk=wallet.pk).balance_nanos == USD - 50
+    assert_ledger_ok()
+
+
+def test_release_returns_the_hold_without_charging(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD)
+    services.wallet_hold_release(hold_id=hold.pk)
+    wallet.refresh_from_db()
+    assert (wallet.balance_nanos, wallet.held_nanos) == (USD, 0)
+    assert Hold.objects.get(pk=hold.pk).status == Hold.Status.RELEASED
+
+
+def test_same_request_id_reserves_once(project):
+    wallet = make_wallet(project, balance_nanos=USD)
+    first = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10, request_id="req_1")
+    second = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10, request_id="req_1")
+    assert first.pk == second.pk
+    assert Wallet.objects.get(pk=wallet.pk).held_nanos == 10
+
+
+def test_expired_holds_are_released_by_the_periodic_task(project):
+    from wallets.tasks import release_expired_holds
+
+    wallet = make_wallet(project, balance_nanos=USD)
+    stale = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=70, ttl_seconds=60)
+    fresh = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=30, ttl_seconds=600)
+    Hold.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    assert release_expired_holds.apply().get() == 1
+
+    assert Hold.objects.get(pk=stale.pk).status == Hold.Status.EXPIRED
+    assert Hold.objects.get(pk=fresh.pk).status == Hold.Status.HELD
+    assert Wallet.objects.get(pk=wallet.pk).held_nanos == 30
+    assert_ledger_ok()
