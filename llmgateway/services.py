@@ -11,6 +11,7 @@ from django.utils import timezone
 from llmgateway import ids
 from llmgateway.errors import InvalidRequest, NotFound
 from llmgateway.models import ApiKey, Membership, Organization, Project
+from llmgateway.origins import known_origins_forget, origin_normalize
 
 SECRET_KEY_RANDOM_LENGTH = 40
 DISPLAY_PREFIX_RANDOM_LENGTH = 4
@@ -50,7 +51,9 @@ def project_create(
     """Create a project with its two hidden embedded-session keys (test and live)."""
     if markup_percent < 0:
         raise InvalidRequest("Markup cannot be negative.", param="markupPercent")
+    allowed_origins = [origin_normalize(origin) for origin in allowed_origins or []]
     with transaction.atomic():
+        transaction.on_commit(known_origins_forget)
         project = Project.objects.create(
             organization=organization,
             name=name,
@@ -122,11 +125,12 @@ def project_bootstrap(
             if markup_percent is not None and project.markup_percent != markup_percent:
                 project.markup_percent = markup_percent
                 changed.append("markup_percent")
-            for origin in allowed_origins or []:
+            for origin in [origin_normalize(origin) for origin in allowed_origins or []]:
                 if origin not in project.allowed_origins:
                     project.allowed_origins.append(origin)
                     changed.append("allowed_origins")
             if changed:
                 project.save(update_fields=sorted(set(changed)))
+                transaction.on_commit(known_origins_forget)
         _, plaintext = api_key_create(project=project, livemode=livemode, name="bootstrap")
     return organization, project, plaintext

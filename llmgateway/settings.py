@@ -27,11 +27,12 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "channels",
     "djstripe",
-    "llmgateway",
+    "llmgateway.apps.LlmgatewayConfig",
     "wallets",
-    "sessions_app",
+    "sessions_app.apps.SessionsAppConfig",
     "billing",
     "proxy",
     "payouts",
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "sessions_app.cors.SessionCorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -160,12 +162,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "UNAUTHENTICATED_USER": None,
+    "EXCEPTION_HANDLER": "llmgateway.api.exception_handler",
 }
+RATE_LIMIT_SECRET_KEY_PER_MINUTE = env.int("RATE_LIMIT_SECRET_KEY_PER_MINUTE", default=3000)
+RATE_LIMIT_SESSION_PER_MINUTE = env.int("RATE_LIMIT_SESSION_PER_MINUTE", default=300)
 SPECTACULAR_SETTINGS = {
     "TITLE": "LLM Gateway API",
     "DESCRIPTION": "OpenAI-compatible gateway with embedded end-user wallets.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
 LOGGING = {

@@ -1,16 +1,24 @@
 """Top-level URL routes."""
 
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-
-def health(request):
-    return JsonResponse({"status": "ok"})
-
+from llmgateway.api import InternalError, json_error_view
+from llmgateway.errors import NotFound
+from llmgateway.views import ConfigView, health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health, name="health"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("v1/openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("v1/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
+    path("v1/config", ConfigView.as_view(), name="config"),
+    path("v1/", include("sessions_app.urls")),
+    path("v1/", include("wallets.urls")),
 ]
+
+# Unknown paths and crashes answer in the API's error shape, never an HTML page.
+handler404 = json_error_view(NotFound("No such path."))
+handler500 = json_error_view(InternalError())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.conf import settings
 
@@ -21,11 +23,15 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(autouse=True)
 def _forget_system_accounts():
+    from llmgateway.origins import known_origins_forget
     from wallets.services.accounts import system_account_cache_clear
 
+    # Rate-limit windows are keyed by random key/session ids, so only these need forgetting.
     system_account_cache_clear()
+    known_origins_forget()
     yield
     system_account_cache_clear()
+    known_origins_forget()
 
 
 @pytest.fixture
@@ -41,3 +47,92 @@ def project(organization):
 @pytest.fixture
 def wallet(project):
     return factories.make_wallet(project)
+
+
+class ApiClient:
+    """Django's test client speaking JSON with a bearer key."""
+
+    def __init__(self, client, key: str | None = None, origin: str | None = None):
+        self.client = client
+        self.key = key
+        self.origin = origin
+
+    def _headers(self, extra: dict | None) -> dict:
+        headers = {}
+        if self.key:
+            headers["Authorization"] = f"Bearer {self.key}"
+        if self.origin:
+            headers["Origin"] = self.origin
+        headers.update(extra or {})
+        return headers
+
+    def get(self, path, params=None, headers=None):
+        return self.client.get(path, params or {}, headers=self._headers(headers))
+
+    def post(self, path, body=None, headers=None):
+        return self.client.post(
+            path,
+            json.dumps(body if body is not None else {}),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
+
+    def patch(self, path, body=None, headers=None):
+        return self.client.patch(
+            path,
+            json.dumps(body or {}),
+            content_type="application/json",
+            headers=self._headers(headers),
+        )
+
+    def delete(self, path, headers=None):
+        return self.client.delete(path, headers=self._headers(headers))
+
+    def options(self, path, headers=None):
+        return self.client.options(path, headers=self._headers(headers))
+
+    def as_key(self, key: str | None, origin: str | None = None) -> ApiClient:
+        return ApiClient(self.client, key, origin)
+
+
+@pytest.fixture
+def secret_key(project) -> str:
+    from llmgateway.services import api_key_create
+
+    return api_key_create(project=project, livemode=False, name="tests")[1]
+
+
+@pytest.fixture
+def live_secret_key(project) -> str:
+    from llmgateway.services import api_key_create
+
+    return api_key_create(project=project, livemode=True, name="tests live")[1]
+
+
+@pytest.fixture
+def api(client, secret_key) -> ApiClient:
+    return ApiClient(client, secret_key)
+
+
+@pytest.fixture
+def mint_session(api):
+    """Mint a session through the API; returns its JSON."""
+
+    def mint(external_id="user_1", **body):
+        response = api.post("/v1/sessions", {"customer": external_id, **body})
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return mint
+
+
+def assert_error(response, status: int, code: str, param=None):
+    assert response.status_code == status, response.content
+    body = response.json()
+    assert set(body) == {"error"}
+    assert set(body["error"]) == {"type", "code", "message", "param"}
+    assert body["error"]["code"] == code
+    assert body["error"]["message"]
+    if param is not None:
+        assert body["error"]["param"] == param
+    return body["error"]

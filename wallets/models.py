@@ -170,6 +170,14 @@ class Hold(models.Model):
 
     id = models.CharField(primary_key=True, max_length=40, default=ids.new_hold_id)
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="holds")
+    # The browser session whose spend cap this hold also counts against, if any.
+    session = models.ForeignKey(
+        "sessions_app.EmbeddedSession",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="holds",
+    )
     amount_nanos = models.BigIntegerField()
     charged_nanos = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)

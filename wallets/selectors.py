@@ -90,3 +90,73 @@ def ledger_report() -> LedgerReport:
                 f"but its entries sum to {account.entry_sum}"
             )
     return report
+
+
+# --- Reads behind the platform API ---------------------------------------------------------
+
+
+def customer_for_project(*, project_id: str, livemode: bool, reference: str):
+    """A customer by id (`cus_…`) or `ext:<externalId>`, within the caller's project and mode."""
+    from llmgateway.errors import NotFound
+    from wallets.models import Customer
+
+    customers = Customer.objects.select_related("wallet").filter(
+        project_id=project_id, livemode=livemode
+    )
+    if reference.startswith("ext:"):
+        customer = customers.filter(external_id=reference[4:]).first()
+    else:
+        customer = customers.filter(pk=reference).first()
+    if customer is None:
+        raise NotFound("No such customer.", param="id")
+    return customer
+
+
+def wallet_for_project(*, project_id: str, livemode: bool, wallet_id: str) -> Wallet:
+    from llmgateway.errors import NotFound
+
+    wallet = (
+        Wallet.objects.select_related("customer")
+        .filter(pk=wallet_id, livemode=livemode, customer__project_id=project_id)
+        .first()
+    )
+    if wallet is None:
+        raise NotFound("No such wallet.", param="id")
+    return wallet
+
+
+def wallet_ledger_entries(*, wallet_id: str):
+    return LedgerEntry.objects.select_related("transaction").filter(account__wallet_id=wallet_id)
+
+
+@dataclass(frozen=True)
+class OrganizationBalance:
+    credits_nanos: int
+    margin_available_nanos: int
+    margin_reserved_nanos: int
+    margin_paid_nanos: int
+
+
+def organization_balance(*, organization_id: str, livemode: bool) -> OrganizationBalance:
+    """Credits (what the org spends) and margin: available, reserved for payouts, paid out."""
+    cached = dict(
+        LedgerAccount.objects.filter(
+            organization_id=organization_id, livemode=livemode
+        ).values_list("kind", "balance_nanos")
+    )
+    paid = (
+        LedgerEntry.objects.filter(
+            account__organization_id=organization_id,
+            account__livemode=livemode,
+            account__kind=LedgerAccount.Kind.ORG_MARGIN_RESERVED,
+            transaction__kind=LedgerTransaction.Kind.PAYOUT,
+            amount_nanos__lt=0,
+        ).aggregate(total=Sum("amount_nanos"))["total"]
+        or 0
+    )
+    return OrganizationBalance(
+        credits_nanos=cached.get(LedgerAccount.Kind.ORG_CREDITS) or 0,
+        margin_available_nanos=cached.get(LedgerAccount.Kind.ORG_MARGIN) or 0,
+        margin_reserved_nanos=cached.get(LedgerAccount.Kind.ORG_MARGIN_RESERVED) or 0,
+        margin_paid_nanos=-paid,
+    )

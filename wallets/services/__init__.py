@@ -5,6 +5,7 @@ from wallets.services.accounts import (
     account_for_system,
     customer_get_or_create,
 )
+from wallets.services.customers import CustomerExists, customer_create, customer_update
 from wallets.services.holds import (
     SettleResult,
     holds_release_expired,
@@ -24,12 +25,15 @@ from wallets.services.movements import (
 )
 
 __all__ = [
+    "CustomerExists",
     "Line",
     "SettleResult",
     "account_for_organization",
     "account_for_system",
     "account_transfer",
+    "customer_create",
     "customer_get_or_create",
+    "customer_update",
     "holds_release_expired",
     "ledger_post",
     "organization_credit_grant",

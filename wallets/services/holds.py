@@ -7,10 +7,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from llmgateway.errors import NotFound
+from sessions_app.errors import SessionExpired, SessionRevoked, SpendCapExceeded
+from sessions_app.models import EmbeddedSession
 from wallets.errors import HoldNotActive, InsufficientBalance, WalletFrozen
 from wallets.models import Hold, LedgerAccount, LedgerTransaction, Wallet
 from wallets.services.accounts import account_for_system, account_for_wallet
@@ -31,15 +33,21 @@ def wallet_hold_reserve(
     amount_nanos: int,
     request_id: str | None = None,
     ttl_seconds: int | None = None,
+    session_id: str | None = None,
 ) -> Hold:
     """Reserve `amount_nanos` with one conditional UPDATE (refused when balance - held < amount).
 
-    A repeated `request_id` returns the hold already made for it instead of holding twice.
+    With a `session_id` the session's spend cap is reserved against in the same transaction
+    (spent + held + amount must stay within it). A repeated `request_id` returns the hold
+    already made for it instead of holding twice.
     """
     validate_amount_nanos(amount_nanos)
     ttl = ttl_seconds if ttl_seconds is not None else settings.HOLD_TTL_SECONDS
     try:
         with transaction.atomic(durable=True):
+            # Lock order everywhere: hold, then session, then wallet.
+            if session_id is not None:
+                _session_reserve(session_id=session_id, amount_nanos=amount_nanos)
             reserved = Wallet.objects.filter(
                 pk=wallet_id,
                 status=Wallet.Status.ACTIVE,
@@ -49,6 +57,7 @@ def wallet_hold_reserve(
                 raise _reserve_refusal(wallet_id)
             return Hold.objects.create(
                 wallet_id=wallet_id,
+                session_id=session_id,
                 amount_nanos=amount_nanos,
                 request_id=request_id,
                 expires_at=timezone.now() + timedelta(seconds=ttl),
@@ -57,6 +66,37 @@ def wallet_hold_reserve(
         if request_id is None:
             raise
         return Hold.objects.get(request_id=request_id)
+
+
+def _session_reserve(*, session_id: str, amount_nanos: int) -> None:
+    reserved = (
+        EmbeddedSession.objects.filter(
+            pk=session_id, revoked_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        .filter(
+            Q(max_spend_nanos__isnull=True)
+            | Q(max_spend_nanos__gte=F("spent_nanos") + F("held_nanos") + amount_nanos)
+        )
+        .update(held_nanos=F("held_nanos") + amount_nanos)
+    )
+    if reserved == 1:
+        return
+    session = EmbeddedSession.objects.filter(pk=session_id).first()
+    if session is None:
+        raise NotFound("No such session.")
+    if session.revoked_at is not None:
+        raise SessionRevoked()
+    if session.expires_at <= timezone.now():
+        raise SessionExpired()
+    raise SpendCapExceeded()
+
+
+def _session_finish(hold: Hold, charged_nanos: int) -> None:
+    if hold.session_id is not None:
+        EmbeddedSession.objects.filter(pk=hold.session_id).update(
+            held_nanos=F("held_nanos") - hold.amount_nanos,
+            spent_nanos=F("spent_nanos") + charged_nanos,
+        )
 
 
 def _reserve_refusal(wallet_id: str) -> Exception:
@@ -78,11 +118,16 @@ def wallet_hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
         raise ValueError("cost_nanos must not be negative")
     with transaction.atomic(durable=True):
         hold = _lock_active_hold(hold_id)
-        # Lock order everywhere: hold, then wallet.
+        # Lock order everywhere: hold, then session, then wallet (reserve takes session, wallet).
+        if hold.session_id is not None:
+            list(
+                EmbeddedSession.objects.select_for_update().filter(pk=hold.session_id).values("pk")
+            )
         wallet = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
         wallet.held_nanos -= hold.amount_nanos
         charged = min(cost_nanos, hold.amount_nanos, wallet.balance_nanos - wallet.held_nanos)
         charged = max(charged, 0)
+        _session_finish(hold, charged)
         Wallet.objects.filter(pk=wallet.pk).update(held_nanos=F("held_nanos") - hold.amount_nanos)
         txn = None
         if charged:
@@ -115,6 +160,7 @@ def wallet_hold_release(*, hold_id: str, status: str = Hold.Status.RELEASED) -> 
     """Give a hold back without charging anything (upstream failed before any output)."""
     with transaction.atomic(durable=True):
         hold = _lock_active_hold(hold_id)
+        _session_finish(hold, 0)
         Wallet.objects.filter(pk=hold.wallet_id).update(
             held_nanos=F("held_nanos") - hold.amount_nanos
         )

@@ -1,0 +1,49 @@
+"""OpenAPI pieces shared by every endpoint: the error body and the list envelope."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from rest_framework import serializers
+
+
+class ErrorDetailSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    code = serializers.CharField()
+    message = serializers.CharField()
+    param = serializers.CharField(allow_null=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    error = ErrorDetailSerializer()
+
+
+_ERROR_DESCRIPTIONS = {
+    400: "invalid_request",
+    401: "invalid_api_key, session_expired, session_revoked",
+    402: "insufficient_balance, wallet_frozen, spend_cap_exceeded",
+    403: "permission_denied, origin_not_allowed, customer_blocked, model_not_allowed",
+    404: "not_found",
+    409: "idempotency_conflict, resource_already_exists",
+    429: "rate_limited (see Retry-After)",
+    502: "upstream_error",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    """Error responses for the schema; 400, 401 and 429 apply to every authenticated call."""
+    return {
+        status: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[status])
+        for status in sorted({400, 401, 429, *statuses})
+    }
+
+
+def list_of(item_serializer, name: str):
+    return inline_serializer(
+        name=name,
+        fields={
+            "object": serializers.CharField(),
+            "data": item_serializer(many=True),
+            "hasMore": serializers.BooleanField(),
+            "nextCursor": serializers.CharField(allow_null=True),
+        },
+    )

@@ -1,0 +1,60 @@
+"""Public, unauthenticated endpoints: the client configuration and health."""
+
+from django.conf import settings
+from django.http import JsonResponse
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from llmgateway.api import ApiView
+
+
+def health(request):
+    return JsonResponse({"status": "ok"})
+
+
+class ConfigView(ApiView):
+    allowed_auth = ()
+
+    @extend_schema(
+        operation_id="config_retrieve",
+        summary="Public client configuration (publishable keys by mode)",
+        auth=[],
+        responses={
+            200: inline_serializer(
+                name="ClientConfig",
+                fields={
+                    "object": serializers.CharField(),
+                    "publishableKeys": inline_serializer(
+                        name="PublishableKeys",
+                        fields={
+                            "test": serializers.CharField(allow_null=True),
+                            "live": serializers.CharField(allow_null=True),
+                        },
+                    ),
+                    "paymentProviders": inline_serializer(
+                        name="PaymentProviders",
+                        fields={
+                            "test": serializers.CharField(),
+                            "live": serializers.CharField(allow_null=True),
+                        },
+                    ),
+                },
+            )
+        },
+        tags=["config"],
+    )
+    def get(self, request):
+        return Response(
+            {
+                "object": "config",
+                "publishableKeys": {
+                    "test": settings.STRIPE_TEST_PUBLISHABLE_KEY or None,
+                    "live": settings.STRIPE_LIVE_PUBLISHABLE_KEY or None,
+                },
+                "paymentProviders": {
+                    "test": "stripe" if settings.STRIPE_TEST_SECRET_KEY else "simulated",
+                    "live": "stripe" if settings.STRIPE_LIVE_SECRET_KEY else None,
+                },
+            }
+        )

@@ -1,0 +1,71 @@
+"""CORS for the routes browsers call with session tokens; secret-key routes send no CORS headers."""
+
+from __future__ import annotations
+
+from django.http import HttpResponse, JsonResponse
+
+from llmgateway.origins import known_origins
+from sessions_app.errors import OriginNotAllowed
+
+# Paths a browser holding an es_ token may call.
+SESSION_PATHS = frozenset(
+    {
+        "/v1/sessions/refresh",
+        "/v1/wallet",
+        "/v1/models",
+        "/v1/chat/completions",
+        "/v1/embeddings",
+        "/v1/images/generations",
+        "/v1/config",
+    }
+)
+SESSION_PATH_PREFIXES = ("/v1/wallet/",)
+ALLOWED_METHODS = "GET, POST, OPTIONS"
+ALLOWED_HEADERS = "authorization, content-type, idempotency-key"
+EXPOSED_HEADERS = "x-llmgateway-cost, x-llmgateway-balance, retry-after, x-request-id"
+PREFLIGHT_MAX_AGE_SECONDS = 600
+
+
+def is_session_path(path: str) -> bool:
+    return path in SESSION_PATHS or path.startswith(SESSION_PATH_PREFIXES)
+
+
+class SessionCorsMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        origin = request.headers.get("Origin")
+        if not origin or not is_session_path(request.path):
+            return self.get_response(request)
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            return self._preflight(origin)
+        response = self.get_response(request)
+        authorization = request.headers.get("Authorization", "")
+        is_secret_key_call = authorization[7:].startswith("sk_")
+        if not is_secret_key_call and origin in known_origins() and not _refused_origin(response):
+            _allow(response, origin)
+            response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        return response
+
+    def _preflight(self, origin: str) -> HttpResponse:
+        if origin not in known_origins():
+            return JsonResponse(OriginNotAllowed().as_dict(), status=403)
+        response = HttpResponse(status=204)
+        _allow(response, origin)
+        response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+        response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
+        response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_SECONDS)
+        return response
+
+
+def _allow(response: HttpResponse, origin: str) -> None:
+    # Echo the one origin, never "*": tokens are bearer headers, and no cookie is ever allowed.
+    response["Access-Control-Allow-Origin"] = origin
+    response["Vary"] = "Origin"
+
+
+def _refused_origin(response: HttpResponse) -> bool:
+    return response.status_code == 403 and b'"origin_not_allowed"' in getattr(
+        response, "content", b""
+    )

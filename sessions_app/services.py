@@ -1,0 +1,140 @@
+"""Minting, refreshing and revoking browser sessions."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from llmgateway import ids
+from llmgateway.errors import InvalidRequest, NotFound
+from llmgateway.models import Project
+from sessions_app.errors import CustomerBlocked, ModelNotAllowed, SessionsDisabled
+from sessions_app.models import EmbeddedSession
+from wallets.models import Customer
+from wallets.services import customer_get_or_create
+
+TOKEN_RANDOM_LENGTH = 48
+DEFAULT_TTL_SECONDS = 900
+MIN_TTL_SECONDS = 60
+MAX_TTL_SECONDS = 3600
+
+
+def _new_token(livemode: bool) -> str:
+    return f"es_{'live' if livemode else 'test'}_{ids.random_string(TOKEN_RANDOM_LENGTH)}"
+
+
+def scope_models_validate(*, models: list[str], livemode: bool) -> list[str]:
+    """Every model must be in the catalog (400) and callable in this mode (403)."""
+    if not models:
+        return []
+    from billing.selectors import catalog_model_get, catalog_model_ids
+
+    available = catalog_model_ids(livemode=livemode)
+    for index, model_id in enumerate(models):
+        param = f"scope.models[{index}]"
+        if catalog_model_get(model_id) is None:
+            raise InvalidRequest(f"Unknown model {model_id!r}.", param=param)
+        if model_id not in available:
+            mode = "live" if livemode else "test"
+            raise ModelNotAllowed(
+                f"Model {model_id!r} cannot be used in {mode} mode"
+                + ("" if livemode else ": test sessions may use only the local test models."),
+                param=param,
+            )
+    return list(dict.fromkeys(models))
+
+
+def session_mint(
+    *,
+    project: Project,
+    livemode: bool,
+    external_id: str,
+    email: str = "",
+    name: str = "",
+    models: list[str] | None = None,
+    max_spend_nanos: int | None = None,
+    ttl_seconds: int | None = None,
+) -> tuple[EmbeddedSession, str]:
+    """A new session for an end user (created with their wallet on first sight) and its token."""
+    if not project.sessions_enabled:
+        raise SessionsDisabled()
+    ttl = DEFAULT_TTL_SECONDS if ttl_seconds is None else ttl_seconds
+    if not MIN_TTL_SECONDS <= ttl <= MAX_TTL_SECONDS:
+        raise InvalidRequest(
+            f"ttlSeconds must be from {MIN_TTL_SECONDS} to {MAX_TTL_SECONDS}.", param="ttlSeconds"
+        )
+    if max_spend_nanos is not None and max_spend_nanos < 0:
+        raise InvalidRequest("scope.maxSpend must not be negative.", param="scope.maxSpend")
+    allowed_models = scope_models_validate(
+        models=project.default_allowed_models if models is None else models, livemode=livemode
+    )
+    customer, _ = customer_get_or_create(
+        project_id=project.pk, livemode=livemode, external_id=external_id, email=email, name=name
+    )
+    if customer.status == Customer.Status.BLOCKED:
+        raise CustomerBlocked()
+    token = _new_token(livemode)
+    session = EmbeddedSession.objects.create(
+        project=project,
+        customer=customer,
+        wallet_id=customer.wallet.pk,
+        livemode=livemode,
+        token_hash=ids.token_hash(token),
+        token_prefix=token[:12],
+        allowed_models=allowed_models,
+        max_spend_nanos=max_spend_nanos,
+        ttl_seconds=ttl,
+        expires_at=timezone.now() + timedelta(seconds=ttl),
+    )
+    return session, token
+
+
+def session_refresh(*, session: EmbeddedSession) -> tuple[EmbeddedSession, str]:
+    """A new token for the same session (same scope, same spend counters); the old one dies.
+
+    The swap is conditional on the old token's hash, so two refreshes racing with one token give
+    one new token, not two.
+    """
+    token = _new_token(session.livemode)
+    now = timezone.now()
+    expires_at = now + timedelta(seconds=session.ttl_seconds)
+    with transaction.atomic():
+        swapped = EmbeddedSession.objects.filter(
+            pk=session.pk,
+            token_hash=session.token_hash,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        ).update(
+            token_hash=ids.token_hash(token),
+            token_prefix=token[:12],
+            expires_at=expires_at,
+            refreshed_at=now,
+        )
+    if swapped != 1:
+        from sessions_app.errors import AuthenticationFailed
+
+        raise AuthenticationFailed("This session token was already refreshed or revoked.")
+    session.refresh_from_db()
+    return session, token
+
+
+def session_revoke(*, project: Project, livemode: bool, session_id: str) -> EmbeddedSession:
+    session = EmbeddedSession.objects.filter(
+        pk=session_id, project=project, livemode=livemode
+    ).first()
+    if session is None:
+        raise NotFound("No such session.", param="id")
+    if session.revoked_at is None:
+        EmbeddedSession.objects.filter(pk=session.pk, revoked_at__isnull=True).update(
+            revoked_at=timezone.now()
+        )
+        session.refresh_from_db()
+    return session
+
+
+def sessions_revoke_for_customer(*, customer_id: str) -> int:
+    return EmbeddedSession.objects.filter(customer_id=customer_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )

@@ -1,0 +1,96 @@
+"""Origin allow-list and CORS: es routes answer allowed origins only; sk routes never send CORS."""
+
+import pytest
+
+from llmgateway.errors import InvalidRequest
+from llmgateway.origins import origin_normalize
+from tests.conftest import assert_error
+
+ALLOWED = "https://app.example"
+
+
+def test_es_request_from_an_unlisted_origin_is_refused(api, mint_session):
+    token = mint_session()["sessionToken"]
+    response = api.as_key(token, origin="https://evil.example").get("/v1/wallet")
+    assert_error(response, 403, "origin_not_allowed")
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_es_request_from_the_allowed_origin_gets_its_origin_echoed(api, mint_session):
+    token = mint_session()["sessionToken"]
+    response = api.as_key(token, origin=ALLOWED).get("/v1/wallet")
+    assert response.status_code == 200
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert response.headers["Vary"] == "Origin"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
+def test_es_errors_carry_cors_so_the_browser_can_read_them(api, mint_session):
+    session = mint_session()
+    api.delete(f"/v1/sessions/{session['id']}")
+    response = api.as_key(session["sessionToken"], origin=ALLOWED).get("/v1/wallet")
+    assert_error(response, 401, "session_revoked")
+    assert response.headers["Access-Control-Allow-Origin"] == ALLOWED
+
+
+def test_no_origin_header_is_a_server_call_and_allowed(api, mint_session):
+    token = mint_session()["sessionToken"]
+    response = api.as_key(token).get("/v1/wallet")
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_preflight_is_answered_for_allowed_origins_on_es_routes(api):
+    preflight = api.as_key(None).options(
+        "/v1/wallet",
+        headers={"Origin": ALLOWED, "Access-Control-Request-Method": "GET"},
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == ALLOWED
+    assert "authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert preflight.headers["Access-Control-Allow-Origin"] != "*"
+
+
+def test_preflight_from_an_unknown_origin_gets_no_cors(api):
+    preflight = api.as_key(None).options(
+        "/v1/wallet",
+        headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
+    )
+    assert_error(preflight, 403, "origin_not_allowed")
+    assert "Access-Control-Allow-Origin" not in preflight.headers
+
+
+def test_secret_key_routes_send_no_cors_headers(api):
+    for path in ("/v1/customers", "/v1/sessions"):
+        response = api.as_key(api.key, origin=ALLOWED).get(path)
+        assert "Access-Control-Allow-Origin" not in response.headers
+        preflight = api.as_key(None).options(
+            path, headers={"Origin": ALLOWED, "Access-Control-Request-Method": "POST"}
+        )
+        assert "Access-Control-Allow-Origin" not in preflight.headers
+
+
+def test_sk_call_on_a_shared_route_gets_no_cors(api):
+    response = api.as_key(api.key, origin=ALLOWED).get("/v1/config")
+    assert response.status_code == 200
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("https://App.Example", "https://app.example"),
+        ("http://localhost:3000", "http://localhost:3000"),
+        ("https://[::1]:8443", "https://[::1]:8443"),
+    ],
+)
+def test_origins_are_normalized(raw, expected):
+    assert origin_normalize(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "raw", ["app.example", "https://app.example/", "ftp://x.example", "https://a@b.example", "*"]
+)
+def test_bad_origins_are_refused(raw):
+    with pytest.raises(InvalidRequest):
+        origin_normalize(raw)
