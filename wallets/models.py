@@ -92,6 +92,8 @@ class LedgerAccount(models.Model):
     # Wallet row) and for system accounts, which every request would touch: a cached row there
     # would serialize all traffic, so their balance is only ever the sum of their entries.
     balance_nanos = models.BigIntegerField(null=True, blank=True)
+    # Reserved by active holds (organization credits spent by sk_ traffic), like Wallet.held_nanos.
+    held_nanos = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -110,6 +112,7 @@ class LedgerAccount(models.Model):
                 condition=Q(balance_nanos__isnull=True) | Q(balance_nanos__gte=0),
                 name="ledgeraccount_cached_balance_gte_0",
             ),
+            models.CheckConstraint(condition=Q(held_nanos__gte=0), name="ledgeraccount_held_gte_0"),
         ]
 
     def __str__(self) -> str:
@@ -169,7 +172,14 @@ class Hold(models.Model):
         EXPIRED = "expired"
 
     id = models.CharField(primary_key=True, max_length=40, default=ids.new_hold_id)
-    wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="holds")
+    # What the hold reserves on: an end user's wallet (es_ traffic) or, for sk_ traffic, the
+    # organization's credits account. Exactly one of the two is set.
+    wallet = models.ForeignKey(
+        Wallet, null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
+    account = models.ForeignKey(
+        LedgerAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="holds"
+    )
     # The browser session whose spend cap this hold also counts against, if any.
     session = models.ForeignKey(
         "sessions_app.EmbeddedSession",
@@ -194,6 +204,11 @@ class Hold(models.Model):
         ]
         constraints = [
             models.CheckConstraint(condition=Q(amount_nanos__gt=0), name="hold_amount_gt_0"),
+            models.CheckConstraint(
+                condition=Q(wallet__isnull=False, account__isnull=True)
+                | Q(wallet__isnull=True, account__isnull=False),
+                name="hold_on_wallet_or_account",
+            ),
             models.CheckConstraint(condition=Q(charged_nanos__gte=0), name="hold_charged_gte_0"),
         ]
 

@@ -80,14 +80,22 @@ def ledger_report() -> LedgerReport:
             report.problems.append(f"wallet {wallet_id} has a negative figure")
 
     account_entry_sum = _sum_of(LedgerEntry.objects.filter(account_id=OuterRef("pk")))
+    account_hold_sum = _sum_of(
+        Hold.objects.filter(account_id=OuterRef("pk"), status=Hold.Status.HELD), "amount_nanos"
+    )
     cached_accounts = LedgerAccount.objects.filter(balance_nanos__isnull=False).annotate(
-        entry_sum=account_entry_sum
+        entry_sum=account_entry_sum, hold_sum=account_hold_sum
     )
     for account in cached_accounts.iterator():
         if account.balance_nanos != account.entry_sum:
             report.problems.append(
                 f"account {account} caches balance {account.balance_nanos} "
                 f"but its entries sum to {account.entry_sum}"
+            )
+        if account.held_nanos != account.hold_sum:
+            report.problems.append(
+                f"account {account} caches held {account.held_nanos} "
+                f"but its active holds sum to {account.hold_sum}"
             )
     return report
 

@@ -111,3 +111,32 @@ def test_expired_holds_are_released_by_the_periodic_task(project):
     assert Hold.objects.get(pk=fresh.pk).status == Hold.Status.HELD
     assert Wallet.objects.get(pk=wallet.pk).held_nanos == 30
     assert_ledger_ok()
+
+
+def test_organization_credit_holds_reserve_settle_and_release(project):
+    org_id = project.organization_id
+    services.organization_credit_grant(
+        organization_id=org_id, amount_nanos=USD, reason="t", livemode=True
+    )
+    first = services.organization_hold_reserve(
+        organization_id=org_id, livemode=True, amount_nanos=700_000_000
+    )
+    with pytest.raises(InsufficientBalance):
+        services.organization_hold_reserve(
+            organization_id=org_id, livemode=True, amount_nanos=300_000_001
+        )
+    # A grant to a wallet may not spend what a hold reserved either.
+    wallet = make_wallet(project, livemode=True)
+    with pytest.raises(InsufficientBalance):
+        services.wallet_grant_from_organization(wallet_id=wallet.pk, amount_nanos=300_000_001)
+
+    result = services.wallet_hold_settle(hold_id=first.pk, cost_nanos=123)
+    second = services.organization_hold_reserve(
+        organization_id=org_id, livemode=True, amount_nanos=500_000_000
+    )
+    services.wallet_hold_release(hold_id=second.pk)
+
+    credits = LedgerAccount.objects.get(organization_id=org_id, kind="org_credits", livemode=True)
+    assert result.charged_nanos == 123
+    assert (credits.balance_nanos, credits.held_nanos) == (USD - 123, 0)
+    assert_ledger_ok()

@@ -9,6 +9,7 @@ from wallets.services.customers import CustomerExists, customer_create, customer
 from wallets.services.holds import (
     SettleResult,
     holds_release_expired,
+    organization_hold_reserve,
     wallet_hold_release,
     wallet_hold_reserve,
     wallet_hold_settle,
@@ -37,6 +38,7 @@ __all__ = [
     "holds_release_expired",
     "ledger_post",
     "organization_credit_grant",
+    "organization_hold_reserve",
     "wallet_adjust",
     "wallet_credit",
     "wallet_debit",

@@ -1,4 +1,9 @@
-"""Holds: reserve worst-case spend before an upstream call, settle or release it after."""
+"""Holds: reserve worst-case spend before an upstream call, settle or release it after.
+
+A hold reserves on an end user's wallet (browser traffic, optionally also against its session's
+spend cap) or on an organization's credits account (secret-key traffic). Lock order everywhere:
+hold, then session, then wallet or account — reserve takes session, then wallet or account.
+"""
 
 from __future__ import annotations
 
@@ -13,9 +18,18 @@ from django.utils import timezone
 from llmgateway.errors import NotFound
 from sessions_app.errors import SessionExpired, SessionRevoked, SpendCapExceeded
 from sessions_app.models import EmbeddedSession
-from wallets.errors import HoldNotActive, InsufficientBalance, WalletFrozen
+from wallets.errors import (
+    HoldNotActive,
+    InsufficientBalance,
+    InsufficientOrganizationCredits,
+    WalletFrozen,
+)
 from wallets.models import Hold, LedgerAccount, LedgerTransaction, Wallet
-from wallets.services.accounts import account_for_system, account_for_wallet
+from wallets.services.accounts import (
+    account_for_organization,
+    account_for_system,
+    account_for_wallet,
+)
 from wallets.services.ledger import Line, ledger_post, validate_amount_nanos
 
 
@@ -25,6 +39,11 @@ class SettleResult:
     charged_nanos: int
     balance_nanos: int
     transaction: LedgerTransaction | None
+
+
+def _expiry(ttl_seconds: int | None) -> datetime:
+    ttl = ttl_seconds if ttl_seconds is not None else settings.HOLD_TTL_SECONDS
+    return timezone.now() + timedelta(seconds=ttl)
 
 
 def wallet_hold_reserve(
@@ -42,10 +61,8 @@ def wallet_hold_reserve(
     already made for it instead of holding twice.
     """
     validate_amount_nanos(amount_nanos)
-    ttl = ttl_seconds if ttl_seconds is not None else settings.HOLD_TTL_SECONDS
     try:
         with transaction.atomic(durable=True):
-            # Lock order everywhere: hold, then session, then wallet.
             if session_id is not None:
                 _session_reserve(session_id=session_id, amount_nanos=amount_nanos)
             reserved = Wallet.objects.filter(
@@ -54,13 +71,45 @@ def wallet_hold_reserve(
                 balance_nanos__gte=F("held_nanos") + amount_nanos,
             ).update(held_nanos=F("held_nanos") + amount_nanos)
             if reserved != 1:
-                raise _reserve_refusal(wallet_id)
+                raise _wallet_refusal(wallet_id)
             return Hold.objects.create(
                 wallet_id=wallet_id,
                 session_id=session_id,
                 amount_nanos=amount_nanos,
                 request_id=request_id,
-                expires_at=timezone.now() + timedelta(seconds=ttl),
+                expires_at=_expiry(ttl_seconds),
+            )
+    except IntegrityError:
+        if request_id is None:
+            raise
+        return Hold.objects.get(request_id=request_id)
+
+
+def organization_hold_reserve(
+    *,
+    organization_id: str,
+    livemode: bool,
+    amount_nanos: int,
+    request_id: str | None = None,
+    ttl_seconds: int | None = None,
+) -> Hold:
+    """Reserve on an organization's credits, for its own (secret-key) traffic."""
+    validate_amount_nanos(amount_nanos)
+    account = account_for_organization(
+        organization_id=organization_id, kind=LedgerAccount.Kind.ORG_CREDITS, livemode=livemode
+    )
+    try:
+        with transaction.atomic(durable=True):
+            reserved = LedgerAccount.objects.filter(
+                pk=account.pk, balance_nanos__gte=F("held_nanos") + amount_nanos
+            ).update(held_nanos=F("held_nanos") + amount_nanos)
+            if reserved != 1:
+                raise InsufficientOrganizationCredits()
+            return Hold.objects.create(
+                account=account,
+                amount_nanos=amount_nanos,
+                request_id=request_id,
+                expires_at=_expiry(ttl_seconds),
             )
     except IntegrityError:
         if request_id is None:
@@ -91,15 +140,7 @@ def _session_reserve(*, session_id: str, amount_nanos: int) -> None:
     raise SpendCapExceeded()
 
 
-def _session_finish(hold: Hold, charged_nanos: int) -> None:
-    if hold.session_id is not None:
-        EmbeddedSession.objects.filter(pk=hold.session_id).update(
-            held_nanos=F("held_nanos") - hold.amount_nanos,
-            spent_nanos=F("spent_nanos") + charged_nanos,
-        )
-
-
-def _reserve_refusal(wallet_id: str) -> Exception:
+def _wallet_refusal(wallet_id: str) -> Exception:
     status = Wallet.objects.filter(pk=wallet_id).values_list("status", flat=True).first()
     if status is None:
         return NotFound("No such wallet.")
@@ -108,39 +149,52 @@ def _reserve_refusal(wallet_id: str) -> Exception:
     return InsufficientBalance()
 
 
+def _session_finish(hold: Hold, charged_nanos: int) -> None:
+    if hold.session_id is not None:
+        EmbeddedSession.objects.filter(pk=hold.session_id).update(
+            held_nanos=F("held_nanos") - hold.amount_nanos,
+            spent_nanos=F("spent_nanos") + charged_nanos,
+        )
+
+
 def wallet_hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
     """Charge the real cost of a held request and release its hold, in one transaction.
 
     The hold was the worst case, so the charge is capped at the hold; it is also capped at the
-    wallet's balance in case a refund clawed money back while the request ran.
+    balance in case a refund clawed money back while the request ran.
     """
     if cost_nanos < 0:
         raise ValueError("cost_nanos must not be negative")
     with transaction.atomic(durable=True):
         hold = _lock_active_hold(hold_id)
-        # Lock order everywhere: hold, then session, then wallet (reserve takes session, wallet).
         if hold.session_id is not None:
             list(
                 EmbeddedSession.objects.select_for_update().filter(pk=hold.session_id).values("pk")
             )
-        wallet = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
-        wallet.held_nanos -= hold.amount_nanos
-        charged = min(cost_nanos, hold.amount_nanos, wallet.balance_nanos - wallet.held_nanos)
-        charged = max(charged, 0)
+        if hold.wallet_id is not None:
+            holder = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
+            payer = account_for_wallet(wallet_id=holder.pk)
+            Wallet.objects.filter(pk=holder.pk).update(
+                held_nanos=F("held_nanos") - hold.amount_nanos
+            )
+        else:
+            holder = LedgerAccount.objects.select_for_update().get(pk=hold.account_id)
+            payer = holder
+            LedgerAccount.objects.filter(pk=holder.pk).update(
+                held_nanos=F("held_nanos") - hold.amount_nanos
+            )
+        available = holder.balance_nanos - (holder.held_nanos - hold.amount_nanos)
+        charged = max(0, min(cost_nanos, hold.amount_nanos, available))
         _session_finish(hold, charged)
-        Wallet.objects.filter(pk=wallet.pk).update(held_nanos=F("held_nanos") - hold.amount_nanos)
         txn = None
         if charged:
             revenue = account_for_system(
-                kind=LedgerAccount.Kind.PLATFORM_USAGE_REVENUE, livemode=wallet.livemode
+                kind=LedgerAccount.Kind.PLATFORM_USAGE_REVENUE, livemode=payer.livemode
             )
             txn, _ = ledger_post(
                 kind=LedgerTransaction.Kind.USAGE,
-                livemode=wallet.livemode,
-                lines=[
-                    Line(account_for_wallet(wallet_id=wallet.pk), -charged),
-                    Line(revenue, charged),
-                ],
+                livemode=payer.livemode,
+                lines=[Line(payer, -charged), Line(revenue, charged)],
                 description="Model usage",
                 metadata={"hold": hold.pk, "request": hold.request_id},
             )
@@ -151,7 +205,7 @@ def wallet_hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
         return SettleResult(
             hold=hold,
             charged_nanos=charged,
-            balance_nanos=wallet.balance_nanos - charged,
+            balance_nanos=holder.balance_nanos - charged,
             transaction=txn,
         )
 
@@ -161,9 +215,14 @@ def wallet_hold_release(*, hold_id: str, status: str = Hold.Status.RELEASED) -> 
     with transaction.atomic(durable=True):
         hold = _lock_active_hold(hold_id)
         _session_finish(hold, 0)
-        Wallet.objects.filter(pk=hold.wallet_id).update(
-            held_nanos=F("held_nanos") - hold.amount_nanos
-        )
+        if hold.wallet_id is not None:
+            Wallet.objects.filter(pk=hold.wallet_id).update(
+                held_nanos=F("held_nanos") - hold.amount_nanos
+            )
+        else:
+            LedgerAccount.objects.filter(pk=hold.account_id).update(
+                held_nanos=F("held_nanos") - hold.amount_nanos
+            )
         hold.status = status
         hold.finished_at = timezone.now()
         hold.save(update_fields=["status", "finished_at"])

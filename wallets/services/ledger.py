@@ -120,7 +120,7 @@ def _apply_cached_balances(lines: list[Line]) -> None:
         account, delta = account_deltas[account_pk]
         rows = LedgerAccount.objects.filter(pk=account_pk)
         if delta < 0:
-            rows = rows.filter(balance_nanos__gte=-delta)
+            rows = rows.filter(balance_nanos__gte=F("held_nanos") - delta)
         if delta and rows.update(balance_nanos=F("balance_nanos") + delta) != 1:
             if account.kind == LedgerAccount.Kind.ORG_CREDITS:
                 raise InsufficientOrganizationCredits()
