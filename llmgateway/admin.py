@@ -1,0 +1,354 @@
+"""The operator console for tenancy: organizations, members, projects and API keys."""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, OuterRef, Subquery
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+
+from llmgateway import services as tenancy
+from llmgateway.errors import ApiError
+from llmgateway.models import ApiKey, Membership, Organization, Project
+from llmgateway.money import nanos_to_usd
+from wallets import services as wallet_services
+from wallets.admin_forms import (
+    GrantCreditsForm,
+    change_form_with_operator_links,
+    render_operator_form,
+)
+from wallets.models import LedgerAccount
+
+
+class ReadOnlyAdminMixin:
+    """For rows only services may write (keys, ledger, holds): operators look, never edit."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+def _credits_subquery(livemode: bool) -> Subquery:
+    return Subquery(
+        LedgerAccount.objects.filter(
+            organization=OuterRef("pk"), kind=LedgerAccount.Kind.ORG_CREDITS, livemode=livemode
+        ).values("balance_nanos")[:1]
+    )
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["user"]
+    fields = ["user", "role", "created_at"]
+    readonly_fields = ["created_at"]
+
+
+class ProjectInline(admin.TabularInline):
+    """Listed here, added on the project page (creating one also creates its session keys)."""
+
+    model = Project
+    extra = 0
+    show_change_link = True
+    fields = ["name", "markup_percent", "sessions_enabled", "created_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "id",
+        "member_count",
+        "project_count",
+        "live_credits",
+        "test_credits",
+        "created_at",
+    ]
+    search_fields = ["name", "=id"]
+    search_help_text = "Name, or the exact id (org_…)."
+    date_hierarchy = "created_at"
+    readonly_fields = ["id", "live_credits", "test_credits", "created_at"]
+    inlines = [MembershipInline, ProjectInline]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["name"]
+        return ["id", "name", "live_credits", "test_credits", "created_at"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                member_count=Count("memberships", distinct=True),
+                project_count=Count("projects", distinct=True),
+                live_credits_nanos=_credits_subquery(livemode=True),
+                test_credits_nanos=_credits_subquery(livemode=False),
+            )
+        )
+
+    @admin.display(description="Members", ordering="member_count")
+    def member_count(self, organization) -> int:
+        return organization.member_count
+
+    @admin.display(description="Projects", ordering="project_count")
+    def project_count(self, organization) -> int:
+        return organization.project_count
+
+    @admin.display(description="Live credits (USD)", ordering="live_credits_nanos")
+    def live_credits(self, organization) -> str:
+        return nanos_to_usd(organization.live_credits_nanos or 0)
+
+    @admin.display(description="Test credits (USD)", ordering="test_credits_nanos")
+    def test_credits(self, organization) -> str:
+        return nanos_to_usd(organization.test_credits_nanos or 0)
+
+    # --- Grant credits: a ledger movement, so a form calling one service, not a field edit.
+
+    change_form_template = property(lambda self: change_form_with_operator_links())
+
+    def has_grant_permission(self, request: HttpRequest) -> bool:
+        # One permission gates every operator money movement (grants here, wallet adjustments).
+        return request.user.has_perm("wallets.add_ledgertransaction")
+
+    def get_urls(self):
+        grant = path(
+            "<path:object_id>/grant-credits/",
+            self.admin_site.admin_view(self.grant_credits_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_grant_credits",
+        )
+        return [grant, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        links = []
+        if self.has_grant_permission(request):
+            url = reverse(
+                f"admin:{self.opts.app_label}_{self.opts.model_name}_grant_credits",
+                args=[object_id],  # still quoted, as it came in the URL
+            )
+            links.append({"url": url, "label": "Grant credits"})
+        extra_context = {**(extra_context or {}), "operator_links": links}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def grant_credits_view(self, request: HttpRequest, object_id: str):
+        organization = self.get_object(request, unquote(object_id))
+        if organization is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_grant_permission(request):
+            raise PermissionDenied
+        form = GrantCreditsForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                txn, created = wallet_services.organization_credit_grant(
+                    organization_id=organization.pk,
+                    amount_nanos=data["amount"],
+                    reason=data["reason"],
+                    livemode=data["mode"] == "live",
+                    actor=request.user.get_username(),
+                    idempotency_key=data["idempotency_key"],
+                )
+            except ApiError as error:
+                form.add_service_error(error)
+            else:
+                amount = f"${nanos_to_usd(data['amount'])} {data['mode']}"
+                if created:
+                    self.log_change(
+                        request, organization, f"Granted {amount} credits (txn_{txn.pk})."
+                    )
+                    self.message_user(request, f"Granted {amount} credits (txn_{txn.pk}).")
+                else:
+                    self.message_user(
+                        request,
+                        f"This grant was already made (txn_{txn.pk}); nothing more was granted.",
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(
+                    reverse(
+                        f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                        args=[quote(organization.pk)],
+                    )
+                )
+        return render_operator_form(
+            request,
+            model_admin=self,
+            original=organization,
+            form=form,
+            title="Grant credits",
+            summary=(
+                f"Credits are what {organization.name} spends on its own sk_ traffic. "
+                f"Now: ${self.live_credits(organization)} live, "
+                f"${self.test_credits(organization)} test."
+            ),
+            submit_label="Grant credits",
+        )
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organization", "role", "created_at"]
+    list_filter = ["role"]
+    list_select_related = ["user", "organization"]
+    search_fields = ["user__username", "user__email", "organization__name"]
+    autocomplete_fields = ["user", "organization"]
+    readonly_fields = ["created_at"]
+
+
+class ApiKeyInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ApiKey
+    extra = 0
+    show_change_link = True
+    fields = [
+        "display_prefix",
+        "name",
+        "kind",
+        "livemode",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+
+
+@admin.register(Project)
+class ProjectAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "organization",
+        "id",
+        "markup_percent",
+        "origins",
+        "sessions_enabled",
+        "created_at",
+    ]
+    list_filter = ["sessions_enabled"]
+    list_select_related = ["organization"]
+    search_fields = ["name", "=id", "organization__name"]
+    search_help_text = "Project or organization name, or the exact id (proj_…)."
+    autocomplete_fields = ["organization"]
+    fields = [
+        "id",
+        "organization",
+        "name",
+        "markup_percent",
+        "sessions_enabled",
+        "allowed_origins",
+        "default_allowed_models",
+        "created_at",
+    ]
+    inlines = [ApiKeyInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A project's customers, wallets and ledger belong to its organization for good.
+        return ["id", "created_at"] + (["organization"] if obj is not None else [])
+
+    @admin.display(description="Allowed origins")
+    def origins(self, project) -> str:
+        return ", ".join(project.allowed_origins) or "—"
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # Through the service: a project needs its hidden embedded-session keys from birth.
+        created = tenancy.project_create(
+            organization=obj.organization,
+            name=obj.name,
+            markup_percent=obj.markup_percent,
+            allowed_origins=obj.allowed_origins,
+            default_allowed_models=obj.default_allowed_models,
+        )
+        if not obj.sessions_enabled:
+            created.sessions_enabled = False
+            created.save(update_fields=["sessions_enabled"])
+        obj.pk, obj.created_at = created.pk, created.created_at
+        obj._state.adding, obj._state.db = False, created._state.db
+
+
+class RevokedFilter(admin.SimpleListFilter):
+    title = "status"
+    parameter_name = "revoked"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Active"), ("yes", "Revoked")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(revoked_at__isnull=self.value() == "no")
+        return queryset
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Keys are minted by the dashboard or `bootstrap_project`; here they are only revoked."""
+
+    list_display = [
+        "display_prefix",
+        "name",
+        "kind",
+        "livemode",
+        "project",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["kind", "livemode", RevokedFilter]
+    list_select_related = ["project__organization"]
+    search_fields = [
+        "display_prefix",
+        "name",
+        "=id",
+        "project__name",
+        "project__organization__name",
+    ]
+    search_help_text = "Key prefix (sk_live_ab…), key name, project or organization name."
+    # key_hash is never shown: no operator task needs it, so no screen should carry it.
+    fields = [
+        "id",
+        "display_prefix",
+        "name",
+        "kind",
+        "livemode",
+        "project",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+    actions = ["revoke_keys"]
+
+    def has_revoke_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("llmgateway.change_apikey")
+
+    @admin.action(description="Revoke selected keys", permissions=["revoke"])
+    def revoke_keys(self, request, queryset) -> None:
+        revoked = skipped = 0
+        for api_key in queryset:
+            if api_key.kind != ApiKey.Kind.SECRET or api_key.revoked_at is not None:
+                skipped += 1
+                continue
+            tenancy.api_key_revoke(api_key_id=api_key.pk)
+            self.log_change(request, api_key, "Revoked.")
+            revoked += 1
+        self.message_user(request, f"Revoked {revoked} key(s).")
+        if skipped:
+            self.message_user(
+                request,
+                f"Skipped {skipped} key(s): already revoked, or an embedded-session key "
+                "(those are never accepted as a bearer, so there is nothing to revoke).",
+                messages.WARNING,
+            )

@@ -1,0 +1,374 @@
+"""The operator console for end users' money: customers, wallets, the ledger and holds.
+
+Money is never edited as a field. Balances change only through ledger services: the "Adjust
+balance" page on a wallet (`wallets.services.wallet_adjust`) and, on organizations, "Grant
+credits". Both need the `wallets.add_ledgertransaction` permission; freezing and unfreezing a
+wallet needs `wallets.change_wallet`. Ledger rows and holds are read-only here.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from llmgateway.admin import ReadOnlyAdminMixin
+from llmgateway.errors import ApiError
+from llmgateway.money import nanos_to_usd
+from wallets import services
+from wallets.admin_forms import (
+    AdjustBalanceForm,
+    change_form_with_operator_links,
+    render_operator_form,
+)
+from wallets.models import Customer, Hold, LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
+
+
+def _admin_url(model, view: str, *args, **query) -> str:
+    """An admin URL; primary keys are quoted the admin's way (ids hold "_", its escape)."""
+    name = f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}"
+    url = reverse(name, args=[quote(arg) for arg in args])
+    return f"{url}?{urlencode(query)}" if query else url
+
+
+def _signed_usd(nanos: int) -> str:
+    return f"+{nanos_to_usd(nanos)}" if nanos > 0 else nanos_to_usd(nanos)
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    """End users are created by the API on first sight, with their wallet; here they are edited."""
+
+    list_display = [
+        "external_id",
+        "email",
+        "name",
+        "project",
+        "livemode",
+        "status",
+        "wallet_balance",
+        "created_at",
+    ]
+    list_filter = ["status", "livemode", "project"]
+    list_select_related = ["project__organization", "wallet"]
+    search_fields = ["external_id", "email", "name", "=id"]
+    search_help_text = "External id, email, name, or the exact customer id (cus_…)."
+    fields = [
+        "id",
+        "project",
+        "livemode",
+        "external_id",
+        "email",
+        "name",
+        "status",
+        "metadata",
+        "wallet_link",
+        "created_at",
+    ]
+    readonly_fields = ["id", "project", "livemode", "external_id", "wallet_link", "created_at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description="Balance (USD)", ordering="wallet__balance_nanos")
+    def wallet_balance(self, customer) -> str:
+        return nanos_to_usd(customer.wallet.balance_nanos)
+
+    @admin.display(description="Wallet")
+    def wallet_link(self, customer) -> str:
+        wallet = customer.wallet
+        return format_html(
+            '<a href="{}">{}</a> (balance ${})',
+            _admin_url(Wallet, "change", wallet.pk),
+            wallet.pk,
+            nanos_to_usd(wallet.balance_nanos),
+        )
+
+
+@admin.register(Wallet)
+class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "customer_external_id",
+        "project",
+        "livemode",
+        "status",
+        "balance",
+        "held",
+        "available",
+        "created_at",
+    ]
+    list_filter = ["status", "livemode"]
+    list_select_related = ["customer__project__organization"]
+    search_fields = ["=id", "=customer__id", "customer__external_id", "customer__email"]
+    search_help_text = "Exact wallet or customer id, or the customer's external id or email."
+    fields = [
+        "id",
+        "customer",
+        "project",
+        "livemode",
+        "status",
+        "balance",
+        "held",
+        "available",
+        "history",
+        "created_at",
+    ]
+    readonly_fields = fields
+    actions = ["freeze_wallets", "unfreeze_wallets"]
+    change_form_template = property(lambda self: change_form_with_operator_links())
+
+    @admin.display(description="Customer", ordering="customer__external_id")
+    def customer_external_id(self, wallet) -> str:
+        return wallet.customer.external_id
+
+    @admin.display(description="Project", ordering="customer__project__name")
+    def project(self, wallet) -> str:
+        return str(wallet.customer.project)
+
+    @admin.display(description="Balance (USD)", ordering="balance_nanos")
+    def balance(self, wallet) -> str:
+        return nanos_to_usd(wallet.balance_nanos)
+
+    @admin.display(description="Held (USD)", ordering="held_nanos")
+    def held(self, wallet) -> str:
+        return nanos_to_usd(wallet.held_nanos)
+
+    @admin.display(description="Available (USD)")
+    def available(self, wallet) -> str:
+        return nanos_to_usd(wallet.available_nanos)
+
+    @admin.display(description="History")
+    def history(self, wallet) -> str:
+        account = LedgerAccount.objects.filter(wallet=wallet).values_list("pk", flat=True).first()
+        return format_html(
+            '<a href="{}">Ledger entries</a> · <a href="{}">Holds</a>',
+            _admin_url(LedgerEntry, "changelist", account__id__exact=account),
+            _admin_url(Hold, "changelist", wallet__id__exact=wallet.pk),
+        )
+
+    # --- Freeze and unfreeze.
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("wallets.change_wallet")
+
+    @admin.action(description="Freeze selected wallets", permissions=["operate"])
+    def freeze_wallets(self, request, queryset) -> None:
+        self._set_status(request, queryset, Wallet.Status.FROZEN)
+
+    @admin.action(description="Unfreeze selected wallets", permissions=["operate"])
+    def unfreeze_wallets(self, request, queryset) -> None:
+        self._set_status(request, queryset, Wallet.Status.ACTIVE)
+
+    def _set_status(self, request, queryset, status: str) -> None:
+        changed = 0
+        for wallet in queryset:
+            if wallet.status != status:
+                services.wallet_set_status(wallet_id=wallet.pk, status=status)
+                self.log_change(request, wallet, f"Set status to {status}.")
+                changed += 1
+        self.message_user(request, f"{changed} wallet(s) now {status}.")
+
+    # --- Adjust balance: an operator's correction, posted to the ledger with a reason.
+
+    def has_adjust_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("wallets.add_ledgertransaction")
+
+    def get_urls(self):
+        adjust = path(
+            "<path:object_id>/adjust/",
+            self.admin_site.admin_view(self.adjust_view),
+            name=f"{self.opts.app_label}_{self.opts.model_name}_adjust",
+        )
+        return [adjust, *super().get_urls()]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        links = []
+        if self.has_adjust_permission(request):
+            links.append(
+                {"url": _admin_url(Wallet, "adjust", unquote(object_id)), "label": "Adjust balance"}
+            )
+        extra_context = {**(extra_context or {}), "operator_links": links}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def adjust_view(self, request: HttpRequest, object_id: str):
+        wallet = self.get_object(request, unquote(object_id))
+        if wallet is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_adjust_permission(request):
+            raise PermissionDenied
+        form = AdjustBalanceForm(request.POST if request.method == "POST" else None)
+        if form.is_valid():
+            amount_nanos = form.cleaned_data["amount"]
+            try:
+                txn = services.wallet_adjust(
+                    wallet_id=wallet.pk,
+                    amount_nanos=amount_nanos,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user.get_username(),
+                )
+            except ApiError as error:
+                form.add_service_error(error)
+            else:
+                wallet.refresh_from_db()
+                done = f"Adjusted by ${_signed_usd(amount_nanos)} (txn_{txn.pk})"
+                self.log_change(request, wallet, f"{done}: {txn.description}")
+                self.message_user(
+                    request, f"{done}. Balance is now ${nanos_to_usd(wallet.balance_nanos)}."
+                )
+                return HttpResponseRedirect(_admin_url(Wallet, "change", wallet.pk))
+        return render_operator_form(
+            request,
+            model_admin=self,
+            original=wallet,
+            form=form,
+            title="Adjust balance",
+            summary=(
+                f"Balance ${nanos_to_usd(wallet.balance_nanos)}, "
+                f"held ${nanos_to_usd(wallet.held_nanos)}, "
+                f"available ${nanos_to_usd(wallet.available_nanos)} "
+                f"({'live' if wallet.livemode else 'test'} mode). "
+                "A debit can take at most the available amount."
+            ),
+            submit_label="Post adjustment",
+        )
+
+
+@admin.register(LedgerAccount)
+class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "kind", "owner", "livemode", "cached_balance", "created_at"]
+    list_filter = ["kind", "livemode"]
+    list_select_related = ["organization", "wallet"]
+    search_fields = ["=wallet__id", "=organization__id", "organization__name"]
+    search_help_text = "Exact wallet or organization id, or the organization's name."
+    fields = [
+        "id",
+        "kind",
+        "livemode",
+        "organization",
+        "wallet",
+        "cached_balance",
+        "entries_sum",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    @admin.display(description="Owner")
+    def owner(self, account) -> str:
+        return account.wallet_id or (account.organization and account.organization.name) or "—"
+
+    @admin.display(description="Cached balance (USD)")
+    def cached_balance(self, account) -> str:
+        if account.wallet_id:
+            return nanos_to_usd(account.wallet.balance_nanos)
+        if account.balance_nanos is None:
+            return "— (system account: sum of entries)"
+        return nanos_to_usd(account.balance_nanos)
+
+    @admin.display(description="Sum of entries (USD)")
+    def entries_sum(self, account) -> str:
+        total = account.entries.aggregate(total=Sum("amount_nanos"))["total"] or 0
+        return format_html(
+            '{} · <a href="{}">entries</a>',
+            nanos_to_usd(total),
+            _admin_url(LedgerEntry, "changelist", account__id__exact=account.pk),
+        )
+
+
+class LedgerEntryInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = LedgerEntry
+    fields = ["account", "amount", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Amount (USD)")
+    def amount(self, entry) -> str:
+        return _signed_usd(entry.amount_nanos)
+
+
+@admin.register(LedgerTransaction)
+class LedgerTransactionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "__str__",
+        "kind",
+        "livemode",
+        "description",
+        "actor",
+        "idempotency_key",
+        "created_at",
+    ]
+    list_filter = ["kind", "livemode"]
+    search_fields = ["idempotency_key", "description", "actor", "id__exact"]
+    search_help_text = "Idempotency key, description, actor, or the transaction number."
+    date_hierarchy = "created_at"
+    show_full_result_count = False
+    fields = [
+        "id",
+        "kind",
+        "livemode",
+        "description",
+        "actor",
+        "idempotency_key",
+        "metadata",
+        "created_at",
+    ]
+    readonly_fields = fields
+    inlines = [LedgerEntryInline]
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["id", "transaction", "account", "amount", "created_at"]
+    list_filter = ["account__kind", "account__livemode", "transaction__kind"]
+    list_select_related = ["transaction", "account"]
+    search_fields = [
+        "=account__wallet__id",
+        "=account__organization__id",
+        "account__organization__name",
+        "transaction__description",
+        "transaction__id__exact",
+    ]
+    search_help_text = "Exact wallet or organization id, organization name, or description."
+    show_full_result_count = False
+    fields = ["id", "transaction", "account", "amount", "created_at"]
+    readonly_fields = fields
+
+    @admin.display(description="Amount (USD)", ordering="amount_nanos")
+    def amount(self, entry) -> str:
+        return _signed_usd(entry.amount_nanos)
+
+
+@admin.register(Hold)
+class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = [
+        "id",
+        "wallet",
+        "amount",
+        "charged",
+        "status",
+        "request_id",
+        "expires_at",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status"]
+    search_fields = ["=id", "=wallet__id", "=request_id"]
+    search_help_text = "Exact hold, wallet or request id."
+    show_full_result_count = False
+    fields = list_display
+    readonly_fields = fields
+
+    @admin.display(description="Amount held (USD)", ordering="amount_nanos")
+    def amount(self, hold) -> str:
+        return nanos_to_usd(hold.amount_nanos)
+
+    @admin.display(description="Charged (USD)", ordering="charged_nanos")
+    def charged(self, hold) -> str:
+        return nanos_to_usd(hold.charged_nanos)

@@ -1,0 +1,160 @@
+"""Operator forms behind the admin's money actions, and the admin pages that show them.
+
+Wallet adjustments and organization credit grants move money, so they are never model edits:
+each is a small form whose view calls one ledger service. The pages are rendered from inline
+templates that extend the stock admin ones, so the console needs no template files of its own.
+"""
+
+from __future__ import annotations
+
+import uuid
+from functools import cache
+
+from django import forms
+from django.contrib.admin import ModelAdmin
+from django.contrib.admin.utils import quote
+from django.db.models import Model
+from django.http import HttpRequest
+from django.template import engines
+from django.template.backends.django import Template
+from django.template.response import TemplateResponse
+from django.urls import reverse
+
+from llmgateway.errors import ApiError, InvalidRequest
+from llmgateway.money import usd_to_nanos
+
+
+class UsdAmountField(forms.CharField):
+    """A USD decimal string in, exact nanos out (`cleaned_data[...]` is an int, never zero)."""
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs) -> None:
+        self.allow_negative = allow_negative
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        try:
+            nanos = usd_to_nanos(text, allow_negative=self.allow_negative)
+        except InvalidRequest as error:
+            raise forms.ValidationError(error.message, code="invalid") from None
+        if nanos == 0:
+            raise forms.ValidationError("The amount cannot be zero.", code="zero")
+        return nanos
+
+
+class ServiceErrorsMixin:
+    """Shows a service's refusal (insufficient balance, bad amount…) as a form error."""
+
+    def add_service_error(self, error: ApiError) -> None:
+        field = error.param if error.param in self.fields else None  # type: ignore[attr-defined]
+        self.add_error(field, error.message)  # type: ignore[attr-defined]
+
+
+class AdjustBalanceForm(ServiceErrorsMixin, forms.Form):
+    amount = UsdAmountField(
+        allow_negative=True,
+        label="Amount (USD)",
+        help_text='Signed: "10" credits the wallet $10.00, "-1.50" debits it $1.50.',
+    )
+    reason = forms.CharField(
+        max_length=500,
+        help_text="Recorded on the ledger transaction with your username.",
+    )
+
+
+class GrantCreditsForm(ServiceErrorsMixin, forms.Form):
+    amount = UsdAmountField(label="Amount (USD)", help_text='For example "100" or "25.50".')
+    mode = forms.ChoiceField(choices=[("live", "Live"), ("test", "Test")], initial="live")
+    reason = forms.CharField(
+        max_length=500,
+        help_text="Recorded on the ledger transaction with your username.",
+    )
+    # Minted when the page is shown, so a double submit or a re-posted page grants once.
+    idempotency_key = forms.CharField(max_length=100, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["idempotency_key"].initial = f"admin_grant_{uuid.uuid4().hex}"
+
+
+_OPERATOR_FORM_PAGE = """
+{% extends "admin/base_site.html" %}
+{% block breadcrumbs %}
+<div class="breadcrumbs">
+<a href="{% url 'admin:index' %}">Home</a>
+&rsaquo; <a href="{{ app_url }}">{{ opts.app_config.verbose_name }}</a>
+&rsaquo; <a href="{{ changelist_url }}">{{ opts.verbose_name_plural|capfirst }}</a>
+&rsaquo; <a href="{{ change_url }}">{{ original|truncatewords:"18" }}</a>
+&rsaquo; {{ title }}
+</div>
+{% endblock %}
+{% block content %}
+<div id="content-main">
+{% if summary %}<p>{{ summary }}</p>{% endif %}
+<form method="post" novalidate>{% csrf_token %}
+{% if form.non_field_errors %}
+<p class="errornote">{{ form.non_field_errors|join:" " }}</p>
+{% endif %}
+{% for field in form.hidden_fields %}{{ field }}{% endfor %}
+<fieldset class="module aligned">
+{% for field in form.visible_fields %}
+<div class="form-row{% if field.errors %} errors{% endif %}">
+{{ field.errors }}
+<div class="flex-container">{{ field.label_tag }} {{ field }}</div>
+{% if field.help_text %}<div class="help">{{ field.help_text }}</div>{% endif %}
+</div>
+{% endfor %}
+</fieldset>
+<div class="submit-row"><input type="submit" class="default" value="{{ submit_label }}"></div>
+</form>
+</div>
+{% endblock %}
+"""
+
+_CHANGE_FORM_WITH_OPERATOR_LINKS = """
+{% extends "admin/change_form.html" %}
+{% block object-tools-items %}
+{% for link in operator_links %}<li><a href="{{ link.url }}">{{ link.label }}</a></li>{% endfor %}
+{{ block.super }}
+{% endblock %}
+"""
+
+
+@cache
+def _template(source: str) -> Template:
+    return engines["django"].from_string(source)
+
+
+def change_form_with_operator_links() -> Template:
+    """A change form whose object tools also list the `operator_links` in the context."""
+    return _template(_CHANGE_FORM_WITH_OPERATOR_LINKS)
+
+
+def render_operator_form(
+    request: HttpRequest,
+    *,
+    model_admin: ModelAdmin,
+    original: Model,
+    form: forms.Form,
+    title: str,
+    summary: str = "",
+    submit_label: str = "Submit",
+) -> TemplateResponse:
+    opts = model_admin.opts
+    admin_name = model_admin.admin_site.name
+    url_prefix = f"{admin_name}:{opts.app_label}_{opts.model_name}"
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "opts": opts,
+        "app_url": reverse(f"{admin_name}:app_list", kwargs={"app_label": opts.app_label}),
+        "changelist_url": reverse(f"{url_prefix}_changelist"),
+        "change_url": reverse(f"{url_prefix}_change", args=[quote(original.pk)]),
+        "original": original,
+        "form": form,
+        "title": title,
+        "subtitle": str(original),
+        "summary": summary,
+        "submit_label": submit_label,
+    }
+    return TemplateResponse(request, _template(_OPERATOR_FORM_PAGE), context)
