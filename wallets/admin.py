@@ -244,7 +244,7 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ["id", "kind", "owner", "livemode", "cached_balance", "created_at"]
+    list_display = ["id", "kind", "owner", "livemode", "cached_balance", "held", "created_at"]
     list_filter = ["kind", "livemode"]
     list_select_related = ["organization", "wallet"]
     search_fields = ["=wallet__id", "=organization__id", "organization__name"]
@@ -256,6 +256,7 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "organization",
         "wallet",
         "cached_balance",
+        "held",
         "entries_sum",
         "created_at",
     ]
@@ -272,6 +273,11 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         if account.balance_nanos is None:
             return "— (system account: sum of entries)"
         return nanos_to_usd(account.balance_nanos)
+
+    @admin.display(description="Held (USD)")
+    def held(self, account) -> str:
+        # Holds reserve on wallets (cached on the wallet row) and on organization credits.
+        return nanos_to_usd(account.wallet.held_nanos if account.wallet_id else account.held_nanos)
 
     @admin.display(description="Sum of entries (USD)")
     def entries_sum(self, account) -> str:
@@ -345,11 +351,52 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         return _signed_usd(entry.amount_nanos)
 
 
+class HoldTargetFilter(admin.SimpleListFilter):
+    title = "reserved on"
+    parameter_name = "on"
+
+    def lookups(self, request, model_admin):
+        return [("wallet", "End-user wallet"), ("credits", "Organization credits")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "wallet":
+            return queryset.filter(wallet__isnull=False)
+        if self.value() == "credits":
+            return queryset.filter(account__isnull=False)
+        return queryset
+
+
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
         "id",
+        "reserved_on",
+        "amount",
+        "charged",
+        "status",
+        "request_id",
+        "session",
+        "expires_at",
+        "created_at",
+        "finished_at",
+    ]
+    list_filter = ["status", HoldTargetFilter]
+    list_select_related = ["wallet", "account__organization", "session"]
+    search_fields = [
+        "=id",
+        "=wallet__id",
+        "=account__organization__id",
+        "account__organization__name",
+        "=request_id",
+        "=session__id",
+    ]
+    search_help_text = "Exact hold, wallet, organization, request or session id; or org name."
+    show_full_result_count = False
+    fields = [
+        "id",
         "wallet",
+        "account",
+        "session",
         "amount",
         "charged",
         "status",
@@ -358,12 +405,13 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "finished_at",
     ]
-    list_filter = ["status"]
-    search_fields = ["=id", "=wallet__id", "=request_id"]
-    search_help_text = "Exact hold, wallet or request id."
-    show_full_result_count = False
-    fields = list_display
     readonly_fields = fields
+
+    @admin.display(description="Reserved on")
+    def reserved_on(self, hold) -> str:
+        if hold.wallet_id:
+            return hold.wallet_id
+        return f"{hold.account.organization.name} credits" if hold.account else "—"
 
     @admin.display(description="Amount held (USD)", ordering="amount_nanos")
     def amount(self, hold) -> str:

@@ -351,3 +351,31 @@ def test_adjusting_a_missing_wallet_redirects(admin_client, db):
     )
     assert response.status_code == 302
     assert LedgerTransaction.objects.count() == 0
+
+
+def test_holds_on_organization_credits_are_listed_and_filterable(
+    admin_client, funded_wallet, organization
+):
+    services.organization_credit_grant(
+        organization_id=organization.pk, amount_nanos=5 * USD, reason="seed", livemode=False
+    )
+    org_hold = services.organization_hold_reserve(
+        organization_id=organization.pk, livemode=False, amount_nanos=USD, request_id="req_org"
+    )
+    wallet_hold = services.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=USD)
+    credits = LedgerAccount.objects.get(organization=organization, livemode=False)
+
+    def listed(params):
+        response = admin_client.get(_url(Hold, "changelist"), params)
+        assert response.status_code == 200
+        return list(response.context["cl"].result_list)
+
+    assert listed({"on": "credits"}) == [org_hold]
+    assert listed({"on": "wallet"}) == [wallet_hold]
+    assert listed({"q": "Acme"}) == [org_hold]
+    assert "Acme credits" in admin_client.get(_url(Hold, "changelist")).text
+    assert admin_client.get(_url(Hold, "change", org_hold.pk)).status_code == 200
+    account_page = admin_client.get(_url(LedgerAccount, "change", credits.pk))
+    assert "5.00" in account_page.text  # balance
+    assert "1.00" in account_page.text  # held
+    assert_ledger_ok()
