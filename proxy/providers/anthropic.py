@@ -1,0 +1,299 @@
+"""Adapter for Anthropic's Messages API: OpenAI-style chat in, OpenAI-style results out.
+
+Translation: system (and developer) messages become the `system` string; user and assistant
+messages keep their order, text and image parts; `stop` becomes `stop_sequences`. Usage:
+cache writes (`cache_creation_input_tokens`) are billed as input, cache reads
+(`cache_read_input_tokens`) as cached input.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from proxy import tokens
+from proxy.providers.base import (
+    FINISH_CONTENT_FILTER,
+    FINISH_LENGTH,
+    FINISH_STOP,
+    FINISH_TOOL_CALLS,
+    ChatRequest,
+    ChatResult,
+    Provider,
+    StreamDelta,
+    StreamEnd,
+    StreamEvent,
+    UnsupportedOperation,
+    UpstreamError,
+    Usage,
+    redact_secret,
+)
+from proxy.providers.http import shared_client
+from proxy.providers.sse import iter_sse
+
+ANTHROPIC_VERSION = "2023-06-01"
+# Anthropic requires max_tokens; used when a request sets none.
+DEFAULT_MAX_TOKENS = 4096
+# Anthropic's temperature range is 0..1 where OpenAI's is 0..2.
+MAX_TEMPERATURE = 1.0
+FINISH_REASONS = {
+    "end_turn": FINISH_STOP,
+    "stop_sequence": FINISH_STOP,
+    "pause_turn": FINISH_STOP,
+    "max_tokens": FINISH_LENGTH,
+    "model_context_window_exceeded": FINISH_LENGTH,
+    "tool_use": FINISH_TOOL_CALLS,
+    "refusal": FINISH_CONTENT_FILTER,
+}
+# HTTP statuses Anthropic uses for the error types it can send inside a stream.
+_STREAM_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429}
+_ERROR_SNIPPET_CHARS = 300
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(
+            str(part.get("text", ""))
+            for part in content
+            if isinstance(part, dict) and part.get("type") == "text"
+        )
+    return ""
+
+
+def _image_block(part: dict[str, Any]) -> dict[str, Any]:
+    image = part.get("image_url")
+    url = image.get("url") if isinstance(image, dict) else image
+    if not isinstance(url, str) or not url:
+        raise UnsupportedOperation("An image_url part needs a url.")
+    if url.startswith("data:"):
+        header, _, data = url.partition(",")
+        media_type = header.removeprefix("data:").removesuffix(";base64")
+        return {
+            "type": "image",
+            "source": {"type": "base64", "media_type": media_type, "data": data},
+        }
+    return {"type": "image", "source": {"type": "url", "url": url}}
+
+
+def _content_blocks(content: Any) -> str | list[dict[str, Any]]:
+    if isinstance(content, str):
+        return content
+    if not isinstance(content, list):
+        raise UnsupportedOperation("Message content must be a string or a list of parts.")
+    blocks: list[dict[str, Any]] = []
+    for part in content:
+        kind = part.get("type") if isinstance(part, dict) else None
+        if kind == "text":
+            blocks.append({"type": "text", "text": str(part.get("text", ""))})
+        elif kind == "image_url":
+            blocks.append(_image_block(part))
+        else:
+            raise UnsupportedOperation(f"Content parts of type {kind!r} are not supported here.")
+    return blocks
+
+
+def to_anthropic_messages(
+    messages: list[dict[str, Any]],
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """(system, messages) for the Messages API from OpenAI-style chat messages."""
+    system_parts: list[str] = []
+    translated: list[dict[str, Any]] = []
+    for message in messages:
+        role = message.get("role")
+        if role in ("system", "developer"):
+            system_parts.append(_text_of(message.get("content")))
+        elif role in ("user", "assistant"):
+            translated.append({"role": role, "content": _content_blocks(message.get("content"))})
+        else:
+            raise UnsupportedOperation(f"Messages with role {role!r} are not supported here.")
+    if not translated:
+        raise UnsupportedOperation("At least one user or assistant message is required.")
+    system = "\n\n".join(part for part in system_parts if part)
+    return system or None, translated
+
+
+def usage_from_anthropic(data: Any) -> Usage | None:
+    if not isinstance(data, dict):
+        return None
+    try:
+        counts = {
+            name: int(data.get(name) or 0)
+            for name in (
+                "input_tokens",
+                "output_tokens",
+                "cache_creation_input_tokens",
+                "cache_read_input_tokens",
+            )
+        }
+    except (TypeError, ValueError):
+        return None
+    if min(counts.values()) < 0:
+        return None
+    return Usage(
+        input_tokens=counts["input_tokens"] + counts["cache_creation_input_tokens"],
+        output_tokens=counts["output_tokens"],
+        cached_input_tokens=counts["cache_read_input_tokens"],
+    )
+
+
+class AnthropicProvider(Provider):
+    def __init__(self, *, name: str, base_url: str, api_key: str) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+
+    def __repr__(self) -> str:
+        return f"<AnthropicProvider {self.name} {self.base_url}>"
+
+    @property
+    def messages_url(self) -> str:
+        root = self.base_url.removesuffix("/v1")
+        return f"{root}/v1/messages"
+
+    def _headers(self) -> dict[str, str]:
+        return {
+            "x-api-key": self._api_key,
+            "anthropic-version": ANTHROPIC_VERSION,
+            "Accept": "application/json",
+        }
+
+    def _body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        system, messages = to_anthropic_messages(request.messages)
+        body: dict[str, Any] = {
+            "model": request.model,
+            "messages": messages,
+            "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+        }
+        if system:
+            body["system"] = system
+        if request.temperature is not None:
+            body["temperature"] = min(request.temperature, MAX_TEMPERATURE)
+        if request.top_p is not None:
+            body["top_p"] = request.top_p
+        if request.stop:
+            body["stop_sequences"] = list(request.stop)
+        if stream:
+            body["stream"] = True
+        return body
+
+    def _error(self, status: int, content: bytes) -> UpstreamError:
+        error_type = None
+        message = ""
+        try:
+            error = json.loads(content).get("error")
+        except (ValueError, AttributeError):
+            error = None
+        if isinstance(error, dict):
+            error_type = error.get("type")
+            message = str(error.get("message") or "")
+        if status in (401, 403):
+            message = f"{self.name} refused the gateway's credentials."
+        if not message:
+            message = content[:_ERROR_SNIPPET_CHARS].decode(errors="replace") or "no detail"
+        return UpstreamError(
+            status,
+            redact_secret(f"{self.name}: {message}", self._api_key),
+            code=str(error_type) if error_type else None,
+        )
+
+    def _transport_error(self, error: httpx.HTTPError) -> UpstreamError:
+        if isinstance(error, httpx.TimeoutException):
+            return UpstreamError(504, f"{self.name} did not answer in time.", code="timeout")
+        return UpstreamError(502, f"Could not reach {self.name}.", code="connection_error")
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        body = self._body(request, stream=False)
+        try:
+            response = await shared_client().post(
+                self.messages_url, json=body, headers=self._headers()
+            )
+        except httpx.HTTPError as error:
+            raise self._transport_error(error) from None
+        if response.status_code >= 400:
+            raise self._error(response.status_code, response.content)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise UpstreamError(502, f"{self.name} sent an answer that is not a JSON object.")
+        content = _text_of(answer.get("content"))
+        usage = usage_from_anthropic(answer.get("usage"))
+        return ChatResult(
+            content=content,
+            finish_reason=FINISH_REASONS.get(answer.get("stop_reason") or "", FINISH_STOP),
+            usage=usage or _counted_usage(request, content),
+            usage_reported=usage is not None,
+            model=str(answer.get("model") or request.model),
+        )
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        body = self._body(request, stream=True)
+        reported: dict[str, Any] = {}
+        stop_reason: str | None = None
+        finished = False
+        pieces: list[str] = []
+        try:
+            async with shared_client().stream(
+                "POST", self.messages_url, json=body, headers=self._headers()
+            ) as response:
+                if response.status_code >= 400:
+                    raise self._error(response.status_code, await response.aread())
+                async for event in iter_sse(response):
+                    data = self._event_data(event.data)
+                    kind = data.get("type") or event.event
+                    if kind == "message_start":
+                        message = data.get("message") or {}
+                        reported.update(message.get("usage") or {})
+                    elif kind == "content_block_delta":
+                        delta = data.get("delta") or {}
+                        text = delta.get("text") if delta.get("type") == "text_delta" else None
+                        if isinstance(text, str) and text:
+                            pieces.append(text)
+                            yield StreamDelta(text)
+                    elif kind == "message_delta":
+                        stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
+                        # Counts here are cumulative and replace message_start's.
+                        usage_update = data.get("usage") or {}
+                        reported.update({k: v for k, v in usage_update.items() if v is not None})
+                    elif kind == "message_stop":
+                        finished = True
+                        break
+                    elif kind == "error":
+                        raise self._stream_error(data)
+        except httpx.HTTPError as error:
+            raise self._transport_error(error) from None
+        if not finished:
+            raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
+        usage = usage_from_anthropic(reported) if reported else None
+        yield StreamEnd(
+            finish_reason=FINISH_REASONS.get(stop_reason or "", FINISH_STOP),
+            usage=usage or _counted_usage(request, "".join(pieces)),
+            usage_reported=usage is not None,
+        )
+
+    def _event_data(self, data: str) -> dict[str, Any]:
+        try:
+            parsed = json.loads(data)
+        except ValueError:
+            raise UpstreamError(502, f"{self.name} sent a stream event that is not JSON.") from None
+        if not isinstance(parsed, dict):
+            raise UpstreamError(502, f"{self.name} sent a stream event that is not an object.")
+        return parsed
+
+    def _stream_error(self, data: dict[str, Any]) -> UpstreamError:
+        error = data.get("error") or {}
+        status = _STREAM_ERROR_STATUS.get(error.get("type"), 502)
+        return self._error(status, json.dumps({"error": error}).encode())
+
+
+def _counted_usage(request: ChatRequest, content: str) -> Usage:
+    return Usage(
+        input_tokens=tokens.count_message_tokens(request.messages, model=request.model),
+        output_tokens=tokens.count_text_tokens(content, model=request.model),
+    )

@@ -1,0 +1,283 @@
+"""Adapter for OpenAI and any server speaking its API (/chat/completions, /embeddings, /images)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+
+from proxy import tokens
+from proxy.providers.base import (
+    FINISH_STOP,
+    ChatRequest,
+    ChatResult,
+    EmbeddingsRequest,
+    EmbeddingsResult,
+    ImagesRequest,
+    ImagesResult,
+    Provider,
+    StreamDelta,
+    StreamEnd,
+    StreamEvent,
+    UnsupportedOperation,
+    UpstreamError,
+    Usage,
+    redact_secret,
+)
+from proxy.providers.http import shared_client
+from proxy.providers.sse import iter_sse
+
+# Parameters a client may not pass through `extra`: the gateway sets them itself, and an
+# output limit the spend hold did not cover (or n > 1 answers) would break billing.
+_RESERVED_PARAMETERS = frozenset(
+    {"model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "n"}
+)
+# Image output tokens of gpt-image models by quality and size (OpenAI's price table), used
+# only when an answer carries no usage.
+_GPT_IMAGE_OUTPUT_TOKENS = {
+    "low": {"1024x1024": 272, "1024x1536": 408, "1536x1024": 400},
+    "medium": {"1024x1024": 1056, "1024x1536": 1584, "1536x1024": 1568},
+    "high": {"1024x1024": 4160, "1024x1536": 6240, "1536x1024": 6208},
+}
+_ERROR_SNIPPET_CHARS = 300
+
+
+def usage_from_openai(data: Any) -> Usage | None:
+    """Our `Usage` from an OpenAI `usage` object (chat, embeddings or images), None if absent."""
+    if not isinstance(data, dict):
+        return None
+    try:
+        prompt = int(data.get("prompt_tokens", data.get("input_tokens")) or 0)
+        output = int(data.get("completion_tokens", data.get("output_tokens")) or 0)
+        details = data.get("prompt_tokens_details") or data.get("input_tokens_details") or {}
+        cached = int(details.get("cached_tokens") or 0) if isinstance(details, dict) else 0
+    except (TypeError, ValueError):
+        return None
+    if min(prompt, output, cached) < 0:
+        return None
+    cached = min(cached, prompt)
+    return Usage(input_tokens=prompt - cached, output_tokens=output, cached_input_tokens=cached)
+
+
+class OpenAICompatibleProvider(Provider):
+    def __init__(
+        self,
+        *,
+        name: str,
+        base_url: str,
+        api_key: str,
+        max_tokens_parameter: str = "max_tokens",
+    ) -> None:
+        self.name = name
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        # OpenAI's own API wants max_completion_tokens (its reasoning models refuse
+        # max_tokens); most compatible servers know only max_tokens.
+        self.max_tokens_parameter = max_tokens_parameter
+
+    def __repr__(self) -> str:
+        return f"<OpenAICompatibleProvider {self.name} {self.base_url}>"
+
+    # Requests
+
+    def _headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
+
+    def _chat_body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+        if request.extra.get("n") not in (None, 1):
+            raise UnsupportedOperation("Only one choice per request (n = 1) is supported.")
+        body = {k: v for k, v in request.extra.items() if k not in _RESERVED_PARAMETERS}
+        body["model"] = request.model
+        body["messages"] = request.messages
+        if request.max_tokens is not None:
+            body[self.max_tokens_parameter] = request.max_tokens
+        for name in ("temperature", "top_p", "stop"):
+            value = getattr(request, name)
+            if value is not None:
+                body[name] = value
+        if stream:
+            body["stream"] = True
+            body["stream_options"] = {"include_usage": True}
+        return body
+
+    def _error(self, status: int, content: bytes) -> UpstreamError:
+        code = None
+        message = ""
+        try:
+            error = json.loads(content).get("error")
+        except (ValueError, AttributeError):
+            error = None
+        if isinstance(error, dict):
+            message = str(error.get("message") or "")
+            code = error.get("code") or error.get("type")
+        elif isinstance(error, str):
+            message = error
+        if status in (401, 403):
+            message = f"{self.name} refused the gateway's credentials."
+        if not message:
+            message = content[:_ERROR_SNIPPET_CHARS].decode(errors="replace") or "no detail"
+        return UpstreamError(
+            status,
+            redact_secret(f"{self.name}: {message}", self._api_key),
+            code=str(code) if code else None,
+        )
+
+    def _transport_error(self, error: httpx.HTTPError) -> UpstreamError:
+        if isinstance(error, httpx.TimeoutException):
+            return UpstreamError(504, f"{self.name} did not answer in time.", code="timeout")
+        return UpstreamError(502, f"Could not reach {self.name}.", code="connection_error")
+
+    async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = await shared_client().post(
+                self.base_url + path, json=body, headers=self._headers()
+            )
+        except httpx.HTTPError as error:
+            raise self._transport_error(error) from None
+        if response.status_code >= 400:
+            raise self._error(response.status_code, response.content)
+        try:
+            answer = response.json()
+        except ValueError:
+            answer = None
+        if not isinstance(answer, dict):
+            raise UpstreamError(502, f"{self.name} sent an answer that is not a JSON object.")
+        return answer
+
+    # Chat
+
+    async def chat(self, request: ChatRequest) -> ChatResult:
+        answer = await self._post_json("/chat/completions", self._chat_body(request, stream=False))
+        choices = answer.get("choices") or [{}]
+        choice = choices[0] if isinstance(choices[0], dict) else {}
+        message = choice.get("message") or {}
+        content = message.get("content") if isinstance(message, dict) else None
+        content = content if isinstance(content, str) else ""
+        usage = usage_from_openai(answer.get("usage"))
+        return ChatResult(
+            content=content,
+            finish_reason=choice.get("finish_reason") or FINISH_STOP,
+            usage=usage or self._counted_chat_usage(request, content),
+            usage_reported=usage is not None,
+            model=str(answer.get("model") or request.model),
+        )
+
+    @staticmethod
+    def _counted_chat_usage(request: ChatRequest, content: str) -> Usage:
+        return Usage(
+            input_tokens=tokens.count_message_tokens(request.messages, model=request.model),
+            output_tokens=tokens.count_text_tokens(content, model=request.model),
+        )
+
+    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        body = self._chat_body(request, stream=True)
+        usage: Usage | None = None
+        finish_reason: str | None = None
+        pieces: list[str] = []
+        try:
+            async with shared_client().stream(
+                "POST", self.base_url + "/chat/completions", json=body, headers=self._headers()
+            ) as response:
+                if response.status_code >= 400:
+                    raise self._error(response.status_code, await response.aread())
+                async for event in iter_sse(response):
+                    if event.data.strip() == "[DONE]":
+                        break
+                    chunk = self._stream_chunk(event.data)
+                    usage = usage_from_openai(chunk.get("usage")) or usage
+                    for choice in chunk.get("choices") or []:
+                        if not isinstance(choice, dict) or choice.get("index", 0) != 0:
+                            continue
+                        delta = choice.get("delta") or {}
+                        content = delta.get("content") if isinstance(delta, dict) else None
+                        if isinstance(content, str) and content:
+                            pieces.append(content)
+                            yield StreamDelta(content)
+                        finish_reason = choice.get("finish_reason") or finish_reason
+        except httpx.HTTPError as error:
+            raise self._transport_error(error) from None
+        if finish_reason is None:
+            raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
+        yield StreamEnd(
+            finish_reason=finish_reason,
+            usage=usage or self._counted_chat_usage(request, "".join(pieces)),
+            usage_reported=usage is not None,
+        )
+
+    def _stream_chunk(self, data: str) -> dict[str, Any]:
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise UpstreamError(502, f"{self.name} sent a stream event that is not JSON.") from None
+        if not isinstance(chunk, dict):
+            raise UpstreamError(502, f"{self.name} sent a stream event that is not an object.")
+        if chunk.get("error"):
+            raise self._error(502, json.dumps({"error": chunk["error"]}).encode())
+        return chunk
+
+    # Embeddings and images
+
+    async def embeddings(self, request: EmbeddingsRequest) -> EmbeddingsResult:
+        body = {k: v for k, v in request.extra.items() if k != "model"}
+        body.update({"model": request.model, "input": request.input})
+        if request.dimensions is not None:
+            body["dimensions"] = request.dimensions
+        if request.encoding_format is not None:
+            body["encoding_format"] = request.encoding_format
+        answer = await self._post_json("/embeddings", body)
+        data = answer.get("data")
+        if not isinstance(data, list):
+            raise UpstreamError(502, f"{self.name} sent embeddings without data.")
+        usage = usage_from_openai(answer.get("usage"))
+        return EmbeddingsResult(
+            data=data,
+            usage=usage or Usage(input_tokens=_count_embedding_input(request)),
+            usage_reported=usage is not None,
+            model=str(answer.get("model") or request.model),
+        )
+
+    async def images(self, request: ImagesRequest) -> ImagesResult:
+        body = {k: v for k, v in request.extra.items() if k not in ("model", "prompt", "n")}
+        body.update({"model": request.model, "prompt": request.prompt, "n": request.n})
+        for name in ("size", "quality", "response_format"):
+            value = getattr(request, name)
+            if value is not None:
+                body[name] = value
+        answer = await self._post_json("/images/generations", body)
+        data = answer.get("data")
+        if not isinstance(data, list):
+            raise UpstreamError(502, f"{self.name} sent images without data.")
+        usage = usage_from_openai(answer.get("usage"))
+        return ImagesResult(
+            data=data,
+            usage=usage or _estimated_image_usage(request, images=len(data)),
+            usage_reported=usage is not None,
+            created=int(answer.get("created") or 0),
+        )
+
+
+def _count_embedding_input(request: EmbeddingsRequest) -> int:
+    raw = request.input
+    items = [raw] if isinstance(raw, str) or (raw and isinstance(raw[0], int)) else list(raw)
+    total = 0
+    for item in items:
+        if isinstance(item, str):
+            total += tokens.count_text_tokens(item, model=request.model)
+        else:
+            total += len(item)
+    return total
+
+
+def _estimated_image_usage(request: ImagesRequest, *, images: int) -> Usage:
+    """Only gpt-image models bill tokens; for them, OpenAI's per-image token table."""
+    if not request.model.startswith("gpt-image"):
+        return Usage()
+    quality = request.quality if request.quality in _GPT_IMAGE_OUTPUT_TOKENS else "high"
+    by_size = _GPT_IMAGE_OUTPUT_TOKENS[quality]
+    per_image = by_size.get(request.size or "1024x1024", max(by_size.values()))
+    return Usage(
+        input_tokens=tokens.count_text_tokens(request.prompt, model=request.model),
+        output_tokens=per_image * images,
+    )
