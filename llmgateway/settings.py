@@ -137,12 +137,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "wallets.tasks.release_expired_holds",
         "schedule": 60.0,
     },
+    "retry-due-webhook-deliveries": {
+        "task": "billing.tasks.webhook_deliveries_retry_due",
+        "schedule": 30.0,
+    },
 }
 
 # --- Money and platform settings ------------------------------------------------------------
 PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="0")
 # A hold is released by the periodic task when its request has not settled by then.
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
+
+# --- Top-ups and developer webhooks (billing/topups.py, billing/webhooks_out.py) ----------------
+# Defaults for every project; a project's ProjectBillingSettings row overrides them.
+TOPUP_MIN_USD = env.str("TOPUP_MIN_USD", default="5")
+TOPUP_MAX_USD = env.str("TOPUP_MAX_USD", default="5000")
+LOW_BALANCE_THRESHOLD_USD = env.str("LOW_BALANCE_THRESHOLD_USD", default="1")
+# Local development only: lets test-mode webhook endpoints be plain http on a loopback address.
+WEBHOOK_ALLOW_HTTP_LOOPBACK = env.bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", default=False)
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+
+# Request logs are written in batches this often, off the response path (0: at once).
+REQUEST_LOG_FLUSH_SECONDS = env.float("REQUEST_LOG_FLUSH_SECONDS", default=0.5)
 
 # --- Stripe / dj-stripe ----------------------------------------------------------------------
 STRIPE_LIVE_SECRET_KEY = env.str("STRIPE_LIVE_SECRET_KEY", default="")

@@ -34,6 +34,26 @@ def _forget_system_accounts():
     known_origins_forget()
 
 
+@pytest.fixture(autouse=True)
+def _model_catalog(request):
+    """The catalog is seeded by a data migration, which a transactional test's flush wipes:
+    put it back for every test that uses the database."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None and not {"db", "transactional_db"} & set(request.fixturenames):
+        yield
+        return
+    from billing.catalog_defaults import catalog_defaults_install
+    from billing.models import CatalogModel
+    from billing.selectors import catalog_cache_clear
+
+    request.getfixturevalue("db")
+    if not CatalogModel.objects.exists():
+        catalog_defaults_install(catalog_model_class=CatalogModel)
+    catalog_cache_clear()
+    yield
+    catalog_cache_clear()
+
+
 @pytest.fixture
 def organization(db):
     return factories.make_organization()

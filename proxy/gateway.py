@@ -1,0 +1,454 @@
+"""One model request end to end: checks, worst-case hold, upstream call, settlement, log.
+
+DESIGN.md §7: authenticate → scope, mode, origin → price → reserve the worst case (402 before
+any upstream call) → call the upstream → the real cost from its usage (counted when it gives
+none) → settle in one transaction → log off the response path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.utils import timezone
+
+from billing.models import CatalogModel
+from billing.pricing import cost_nanos, output_tokens_bound, worst_case_cost_nanos
+from billing.selectors import catalog_model_aget
+from llmgateway import ids
+from llmgateway.errors import ApiError, InvalidRequest
+from proxy import requests as parse
+from proxy import tokens
+from proxy.billing import hold_release, hold_reserve, hold_settle
+from proxy.errors import ModelNotFound, UpstreamFailed, UpstreamRateLimited
+from proxy.logs import LogEntry, request_log
+from proxy.providers.base import (
+    ChatRequest,
+    EmbeddingsRequest,
+    ImagesRequest,
+    Provider,
+    ProviderNotConfigured,
+    StreamDelta,
+    StreamEnd,
+    UnsupportedOperation,
+    UpstreamError,
+    Usage,
+)
+from proxy.providers.registry import aget_provider
+from sessions_app.authentication import SESSION, Principal
+from sessions_app.errors import ModelNotAllowed
+
+TEST_PROVIDER = "test"
+
+
+@dataclass
+class Call:
+    """What one request is, as it goes through the steps; also what its log row is made of."""
+
+    principal: Principal
+    endpoint: str
+    model: CatalogModel
+    provider: Provider
+    stream: bool = False
+    request_id: str = field(default_factory=lambda: ids.prefixed_id("req"))
+    started: float = field(default_factory=time.perf_counter)
+    hold_id: str | None = None
+    usage: Usage = field(default_factory=Usage)
+    images: int = 0
+    charged_nanos: int = 0
+    balance_nanos: int | None = None
+    finished: bool = False  # the hold was settled or released
+
+    async def reserve(self, amount_nanos: int) -> None:
+        hold = await hold_reserve(
+            principal=self.principal, amount_nanos=amount_nanos, request_id=self.request_id
+        )
+        self.hold_id = hold.pk
+
+    async def settle(self, usage: Usage, *, images: int = 0) -> None:
+        self.usage, self.images = usage, images
+        cost = cost_nanos(
+            self.model,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            cached_input_tokens=usage.cached_input_tokens,
+            images=images,
+        )
+        assert self.hold_id is not None
+        # Shielded: a client that leaves while we settle must not leave the hold unsettled.
+        self.finished = True
+        result = await asyncio.shield(hold_settle(hold_id=self.hold_id, cost_nanos=cost))
+        self.charged_nanos = result.charged_nanos
+        if self.principal.kind == SESSION:
+            self.balance_nanos = result.balance_nanos
+
+    async def release(self) -> None:
+        if self.hold_id is not None and not self.finished:
+            self.finished = True
+            await asyncio.shield(hold_release(hold_id=self.hold_id))
+
+    async def log(self, *, status_code: int, outcome: str, error_code: str = "") -> None:
+        principal = self.principal
+        session = principal.session
+        api_key = await sync_to_async(lambda: principal.api_key, thread_sensitive=False)()
+        await request_log(
+            LogEntry(
+                request_id=self.request_id,
+                created_at=timezone.now(),
+                project_id=principal.project.pk,
+                api_key_id=api_key.pk,
+                livemode=principal.livemode,
+                session_id=session.pk if session else "",
+                customer_id=session.customer_id if session else "",
+                wallet_id=session.wallet_id if session else "",
+                endpoint=self.endpoint,
+                model=self.model.id,
+                stream=self.stream,
+                input_tokens=self.usage.input_tokens,
+                output_tokens=self.usage.output_tokens,
+                cached_input_tokens=self.usage.cached_input_tokens,
+                images=self.images,
+                cost_nanos=self.charged_nanos,
+                latency_ms=int((time.perf_counter() - self.started) * 1000),
+                status_code=status_code,
+                error_code=error_code,
+                outcome=outcome,
+            )
+        )
+
+
+async def model_for_call(
+    principal: Principal, model_id: str, kind: str
+) -> tuple[CatalogModel, Provider]:
+    """The catalog model, if this caller may use it here, and the adapter that serves it."""
+    model = await catalog_model_aget(model_id)
+    if model is None:
+        raise ModelNotFound(f"The model {model_id!r} does not exist.", param="model")
+    if model.kind != kind:
+        raise InvalidRequest(
+            f"{model_id!r} is a {model.kind} model; this endpoint needs a {kind} model.",
+            param="model",
+        )
+    if not principal.livemode and model.provider != TEST_PROVIDER:
+        raise ModelNotAllowed(
+            "Test-mode keys and sessions may call only the local test models (test/…): money "
+            "paid in test mode never buys real upstream usage.",
+            param="model",
+        )
+    session = principal.session
+    if session is not None and session.allowed_models and model_id not in session.allowed_models:
+        raise ModelNotAllowed(f"This session may not use {model_id!r}.", param="model")
+    try:
+        provider = await aget_provider(model.provider)
+    except ProviderNotConfigured:
+        raise ModelNotAllowed(
+            f"The provider of {model_id!r} is not configured on this gateway.", param="model"
+        ) from None
+    return model, provider
+
+
+def upstream_api_error(error: UpstreamError | UnsupportedOperation) -> ApiError:
+    if isinstance(error, UnsupportedOperation):
+        return InvalidRequest(str(error))
+    if error.status == 429:
+        return UpstreamRateLimited()
+    if error.status in (400, 404, 413, 422):
+        return InvalidRequest(f"The provider refused the request: {error.message}")
+    return UpstreamFailed(f"The model provider failed ({error.status}); nothing was charged.")
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+def _completion_id() -> str:
+    return "chatcmpl-" + ids.random_string(24)
+
+
+def _usage_json(usage: Usage) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.output_tokens,
+        "total_tokens": usage.total_tokens,
+    }
+    if usage.cached_input_tokens:
+        body["prompt_tokens_details"] = {"cached_tokens": usage.cached_input_tokens}
+    return body
+
+
+async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatRequest, int]:
+    body = parse.require_object(body)
+    model, provider = await model_for_call(principal, parse.model_id(body), CatalogModel.Kind.CHAT)
+    messages = parse.chat_messages(body)
+    options = parse.chat_options(body)
+    requested = parse.positive_int(body, "max_completion_tokens") or parse.positive_int(
+        body, "max_tokens"
+    )
+    prompt_tokens = tokens.count_message_tokens(messages, model=model.upstream_model)
+    max_output = output_tokens_bound(
+        model, prompt_tokens=prompt_tokens, max_output_tokens=requested
+    )
+    if max_output < 1:
+        raise InvalidRequest(
+            "The prompt leaves no room for an answer in this model's context window.",
+            param="messages",
+        )
+    call = Call(principal=principal, endpoint="chat.completions", model=model, provider=provider)
+    call.stream = bool(body.get("stream"))
+    chat = ChatRequest(
+        model=model.upstream_model, messages=messages, max_tokens=max_output, extra=options
+    )
+    worst = worst_case_cost_nanos(model, prompt_tokens=prompt_tokens, max_output_tokens=max_output)
+    return call, chat, max(worst, 1)
+
+
+async def chat_complete(call: Call, chat: ChatRequest, worst_nanos: int) -> dict[str, Any]:
+    await call.reserve(worst_nanos)
+    try:
+        result = await call.provider.chat(chat)
+    except (UpstreamError, UnsupportedOperation) as error:
+        await call.release()
+        api_error = upstream_api_error(error)
+        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
+        raise api_error from None
+    except BaseException:
+        await call.release()
+        raise
+    await call.settle(result.usage)
+    await call.log(status_code=200, outcome="completed")
+    return {
+        "id": _completion_id(),
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": call.model.id,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": result.content},
+                "finish_reason": result.finish_reason,
+                "logprobs": None,
+            }
+        ],
+        "usage": _usage_json(result.usage),
+    }
+
+
+@dataclass
+class ChatStream:
+    """An upstream stream whose first event has arrived: from here on the answer is a 200."""
+
+    call: Call
+    chat: ChatRequest
+    events: AsyncIterator
+    first: StreamDelta | StreamEnd
+    prompt_tokens: int
+
+
+async def chat_stream_open(call: Call, chat: ChatRequest, worst_nanos: int) -> ChatStream:
+    """Reserve and wait for the upstream's first event, so a failure before any output is still
+    a JSON error that costs nothing."""
+    await call.reserve(worst_nanos)
+    events = call.provider.chat_stream(chat)
+    try:
+        first = await anext(events)
+    except (UpstreamError, UnsupportedOperation, StopAsyncIteration) as error:
+        await events.aclose()
+        await call.release()
+        api_error = (
+            UpstreamFailed("The model provider ended the stream before any output.")
+            if isinstance(error, StopAsyncIteration)
+            else upstream_api_error(error)
+        )
+        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
+        raise api_error from None
+    except BaseException:
+        await events.aclose()
+        await call.release()
+        raise
+    prompt_tokens = tokens.count_message_tokens(chat.messages, model=chat.model)
+    return ChatStream(call, chat, events, first, prompt_tokens)
+
+
+def _sse(payload: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
+
+
+async def chat_stream_sse(stream: ChatStream) -> AsyncIterator[bytes]:
+    """OpenAI's SSE chunks; always a usage chunk before [DONE]. Billing happens in `finally`:
+    a client that disconnects (the task is cancelled) pays for the text it was sent."""
+    call = stream.call
+    completion_id, created = _completion_id(), int(time.time())
+    delivered: list[str] = []
+    end: StreamEnd | None = None
+    error: ApiError | None = None
+
+    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        return _sse(
+            {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": call.model.id,
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
+            }
+        )
+
+    try:
+        yield chunk({"role": "assistant", "content": ""})
+        event = stream.first
+        while True:
+            if isinstance(event, StreamEnd):
+                end = event
+                break
+            delivered.append(event.content)
+            yield chunk({"content": event.content})
+            try:
+                event = await anext(stream.events)
+            except StopAsyncIteration:
+                break
+            except UpstreamError as upstream_error:
+                error = upstream_api_error(upstream_error)
+                break
+        usage = end.usage if end is not None else _counted_usage(stream, delivered)
+        await call.settle(usage)
+        if end is not None:
+            yield chunk({}, end.finish_reason)
+        if error is not None:
+            yield _sse(error.as_dict())
+        yield _sse(
+            {
+                "id": completion_id,
+                "object": "chat.completion.chunk",
+                "created": created,
+                "model": call.model.id,
+                "choices": [],
+                "usage": _usage_json(usage),
+                "x_llmgateway": _billing_json(call),
+            }
+        )
+        yield b"data: [DONE]\n\n"
+        await call.log(
+            status_code=200 if error is None else error.status,
+            outcome="completed" if error is None else "failed",
+            error_code=error.code if error else "",
+        )
+    finally:
+        await stream.events.aclose()
+        if not call.finished:
+            # Cancelled before settling (the client went away): bill what it was sent.
+            await _settle_partial(stream, delivered)
+
+
+def _counted_usage(stream: ChatStream, delivered: list[str]) -> Usage:
+    output = (
+        tokens.count_text_tokens("".join(delivered), model=stream.chat.model) if delivered else 0
+    )
+    return Usage(input_tokens=stream.prompt_tokens, output_tokens=output)
+
+
+async def _settle_partial(stream: ChatStream, delivered: list[str]) -> None:
+    call = stream.call
+    await call.settle(_counted_usage(stream, delivered))
+    await asyncio.shield(call.log(status_code=499, outcome="cancelled", error_code="client_closed"))
+
+
+def _billing_json(call: Call) -> dict[str, Any]:
+    from llmgateway.money import nanos_to_usd
+
+    billing = {"cost": nanos_to_usd(call.charged_nanos)}
+    if call.balance_nanos is not None:
+        billing["balance"] = nanos_to_usd(call.balance_nanos)
+    return billing
+
+
+# --- embeddings and images --------------------------------------------------------------------
+
+
+async def embeddings(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]:
+    body = parse.require_object(body)
+    model, provider = await model_for_call(
+        principal, parse.model_id(body), CatalogModel.Kind.EMBEDDING
+    )
+    value = parse.embedding_input(body)
+    items = [value] if isinstance(value, str) or (value and isinstance(value[0], int)) else value
+    prompt_tokens = sum(
+        len(item)
+        if isinstance(item, list)
+        else tokens.count_text_tokens(item, model=model.upstream_model)
+        for item in items
+    )
+    call = Call(principal=principal, endpoint="embeddings", model=model, provider=provider)
+    request = EmbeddingsRequest(
+        model=model.upstream_model,
+        input=value,
+        dimensions=parse.positive_int(body, "dimensions", maximum=10_000),
+        encoding_format=body.get("encoding_format")
+        if body.get("encoding_format") in ("float", "base64")
+        else None,
+    )
+    await call.reserve(
+        max(1, worst_case_cost_nanos(model, prompt_tokens=prompt_tokens, max_output_tokens=0))
+    )
+    try:
+        result = await provider.embeddings(request)
+    except (UpstreamError, UnsupportedOperation) as error:
+        await call.release()
+        api_error = upstream_api_error(error)
+        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
+        raise api_error from None
+    except BaseException:
+        await call.release()
+        raise
+    await call.settle(result.usage)
+    await call.log(status_code=200, outcome="completed")
+    return call, {
+        "object": "list",
+        "data": result.data,
+        "model": model.id,
+        "usage": {
+            "prompt_tokens": result.usage.prompt_tokens,
+            "total_tokens": result.usage.prompt_tokens,
+        },
+    }
+
+
+async def images(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]:
+    body = parse.require_object(body)
+    model, provider = await model_for_call(principal, parse.model_id(body), CatalogModel.Kind.IMAGE)
+    prompt = parse.image_prompt(body)
+    count = parse.positive_int(body, "n", maximum=10) or 1
+    prompt_tokens = tokens.count_text_tokens(prompt, model=model.upstream_model)
+    call = Call(principal=principal, endpoint="images.generations", model=model, provider=provider)
+    response_format = body.get("response_format")
+    if response_format not in (None, "url", "b64_json"):
+        raise InvalidRequest(
+            "response_format must be 'url' or 'b64_json'.", param="response_format"
+        )
+    request = ImagesRequest(
+        model=model.upstream_model,
+        prompt=prompt,
+        n=count,
+        size=body.get("size") if isinstance(body.get("size"), str) else None,
+        quality=body.get("quality") if isinstance(body.get("quality"), str) else None,
+        response_format=response_format,
+    )
+    await call.reserve(
+        max(1, worst_case_cost_nanos(model, prompt_tokens=prompt_tokens, images=count))
+    )
+    try:
+        result = await provider.images(request)
+    except (UpstreamError, UnsupportedOperation) as error:
+        await call.release()
+        api_error = upstream_api_error(error)
+        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
+        raise api_error from None
+    except BaseException:
+        await call.release()
+        raise
+    await call.settle(result.usage, images=min(result.image_count, count))
+    await call.log(status_code=200, outcome="completed")
+    return call, {"created": result.created, "data": result.data}

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from proxy import views
+
+urlpatterns = [
+    path("models", views.models, name="models"),
+    path("chat/completions", views.chat_completions, name="chat-completions"),
+    path("embeddings", views.embeddings, name="embeddings"),
+    path("images/generations", views.image_generations, name="image-generations"),
+]
