@@ -155,3 +155,22 @@ def test_the_local_models_refuse_what_they_do_not_make(provider):
         run(provider.embeddings, EmbeddingsRequest(model="echo", input="x"))
     with pytest.raises(UnsupportedOperation):
         run(provider.images, ImagesRequest(model="image", prompt="x", n=11))
+
+
+def test_a_test_echo_request_costs_exactly_what_the_docs_say(provider, db):
+    from billing.pricing import cost_nanos
+    from billing.selectors import catalog_model_get
+
+    model = catalog_model_get("test/echo")
+    request = ChatRequest(
+        model=model.upstream_model, messages=[{"role": "user", "content": "Hello"}]
+    )
+    result = run(provider.chat, request)
+    assert result.usage == Usage(input_tokens=8, output_tokens=1)
+    cost = cost_nanos(
+        model,
+        input_tokens=result.usage.input_tokens,
+        cached_input_tokens=result.usage.cached_input_tokens,
+        output_tokens=result.usage.output_tokens,
+    )
+    assert cost == 10_000  # (8 x $1/M + 1 x $2/M) = $0.00001
