@@ -277,35 +277,36 @@ def _sse(payload: dict[str, Any]) -> bytes:
     return b"data: " + json.dumps(payload, separators=(",", ":")).encode() + b"\n\n"
 
 
-async def chat_stream_sse(stream: ChatStream) -> AsyncIterator[bytes]:
-    """OpenAI's SSE chunks; always a usage chunk before [DONE]. Billing happens in `finally`:
-    a client that disconnects (the task is cancelled) pays for the text it was sent."""
+@dataclass(frozen=True)
+class StreamOutcome:
+    """The last item of a billed stream: what it consumed and cost, and why it ended."""
+
+    usage: Usage
+    finish_reason: str | None  # None when the upstream failed part-way
+    error: ApiError | None
+    charged_nanos: int
+    balance_nanos: int | None
+
+
+async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | StreamOutcome]:
+    """The answer's deltas, then one StreamOutcome once the request is settled.
+
+    Transport-neutral (SSE and WebSocket render it). Billing also happens in `finally`: when
+    the consumer stops early (a client disconnects or cancels, and this generator is cancelled
+    or closed) the caller pays for the text that was handed out, and the upstream is closed.
+    """
     call = stream.call
-    completion_id, created = _completion_id(), int(time.time())
     delivered: list[str] = []
     end: StreamEnd | None = None
     error: ApiError | None = None
-
-    def chunk(delta: dict[str, Any], finish_reason: str | None = None) -> bytes:
-        return _sse(
-            {
-                "id": completion_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": call.model.id,
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}],
-            }
-        )
-
     try:
-        yield chunk({"role": "assistant", "content": ""})
         event = stream.first
         while True:
             if isinstance(event, StreamEnd):
                 end = event
                 break
             delivered.append(event.content)
-            yield chunk({"content": event.content})
+            yield event
             try:
                 event = await anext(stream.events)
             except StopAsyncIteration:
@@ -315,32 +316,58 @@ async def chat_stream_sse(stream: ChatStream) -> AsyncIterator[bytes]:
                 break
         usage = end.usage if end is not None else _counted_usage(stream, delivered)
         await call.settle(usage)
-        if end is not None:
-            yield chunk({}, end.finish_reason)
-        if error is not None:
-            yield _sse(error.as_dict())
-        yield _sse(
-            {
-                "id": completion_id,
-                "object": "chat.completion.chunk",
-                "created": created,
-                "model": call.model.id,
-                "choices": [],
-                "usage": _usage_json(usage),
-                "x_llmgateway": _billing_json(call),
-            }
-        )
-        yield b"data: [DONE]\n\n"
         await call.log(
             status_code=200 if error is None else error.status,
             outcome="completed" if error is None else "failed",
             error_code=error.code if error else "",
         )
+        yield StreamOutcome(
+            usage=usage,
+            finish_reason=end.finish_reason if end is not None else None,
+            error=error,
+            charged_nanos=call.charged_nanos,
+            balance_nanos=call.balance_nanos,
+        )
     finally:
         await stream.events.aclose()
         if not call.finished:
-            # Cancelled before settling (the client went away): bill what it was sent.
             await _settle_partial(stream, delivered)
+
+
+async def chat_stream_sse(stream: ChatStream) -> AsyncIterator[bytes]:
+    """OpenAI's SSE chunks, always ending with a usage chunk (and our billing) before [DONE]."""
+    call = stream.call
+    completion_id, created = _completion_id(), int(time.time())
+
+    def chunk(choices: list, **extra: Any) -> bytes:
+        payload = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": call.model.id,
+            "choices": choices,
+            **extra,
+        }
+        return _sse(payload)
+
+    def delta(content: dict[str, Any], finish_reason: str | None = None) -> bytes:
+        return chunk([{"index": 0, "delta": content, "finish_reason": finish_reason}])
+
+    events = chat_stream_billed(stream)
+    try:
+        yield delta({"role": "assistant", "content": ""})
+        async for item in events:
+            if isinstance(item, StreamDelta):
+                yield delta({"content": item.content})
+                continue
+            if item.finish_reason is not None:
+                yield delta({}, item.finish_reason)
+            if item.error is not None:
+                yield _sse(item.error.as_dict())
+            yield chunk([], usage=_usage_json(item.usage), x_llmgateway=_billing_json(call))
+            yield b"data: [DONE]\n\n"
+    finally:
+        await events.aclose()
 
 
 def _counted_usage(stream: ChatStream, delivered: list[str]) -> Usage:
