@@ -17,6 +17,7 @@ urlpatterns = [
     path("v1/config", ConfigView.as_view(), name="config"),
     path("v1/", include("sessions_app.urls")),
     path("v1/", include("wallets.urls")),
+    path("v1/", include("billing.urls")),
     path("v1/", include("proxy.urls")),
 ]
 
