@@ -21,7 +21,13 @@ from wallets import services as wallet_services
 from wallets.models import Customer
 
 CHECKS = [not_a_server_error, status_code_conformance, response_schema_conformance]
-SESSION_OPERATIONS = {"sessions_refresh", "wallet_own"}
+SESSION_OPERATIONS = {
+    "sessions_refresh",
+    "wallet_own",
+    "wallet_topups_create",
+    "wallet_topups_retrieve",
+    "wallet_topups_simulate",
+}
 EXAMPLES_PER_OPERATION = 25
 
 
