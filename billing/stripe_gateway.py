@@ -59,7 +59,6 @@ def payment_intent_create(
     amount_cents: int,
     metadata: dict[str, str],
     idempotency_key: str,
-    description: str = "",
 ) -> PaymentIntentInfo:
     """A USD card PaymentIntent; the client confirms it with Stripe Elements."""
     params: dict = {
@@ -68,8 +67,6 @@ def payment_intent_create(
         "payment_method_types": ["card"],
         "metadata": metadata,
     }
-    if description:
-        params["description"] = description
     try:
         intent = _client(livemode=livemode).v1.payment_intents.create(
             params=params, options={"idempotency_key": idempotency_key}

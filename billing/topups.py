@@ -122,7 +122,6 @@ def topup_create(*, project: Project, wallet_id: str, livemode: bool, amount_nan
                 amount_cents=split.total_cents,
                 metadata=_payment_metadata(topup),
                 idempotency_key=f"topup-{topup.pk}",
-                description=f"Wallet credits ({topup.pk})",
             )
         except stripe_gateway.StripeUnavailable as error:
             TopUp.objects.filter(pk=topup.pk).update(
