@@ -182,6 +182,19 @@ REST_FRAMEWORK = {
 }
 RATE_LIMIT_SECRET_KEY_PER_MINUTE = env.int("RATE_LIMIT_SECRET_KEY_PER_MINUTE", default=3000)
 RATE_LIMIT_SESSION_PER_MINUTE = env.int("RATE_LIMIT_SESSION_PER_MINUTE", default=300)
+
+# --- WebSocket chat (/v1/ws, proxy/consumers.py; docs/websocket.md) --------------------------
+# Chats in flight at once on one socket, and for one session across all its sockets.
+WS_MAX_CONCURRENT_PER_SOCKET = env.int("WS_MAX_CONCURRENT_PER_SOCKET", default=4)
+WS_MAX_CONCURRENT_PER_SESSION = env.int("WS_MAX_CONCURRENT_PER_SESSION", default=8)
+# A larger client message is refused (error `message_too_large`).
+WS_MAX_MESSAGE_BYTES = env.int("WS_MAX_MESSAGE_BYTES", default=1_048_576)
+# Closed (4408) after this long with no client message and no chat in flight.
+WS_IDLE_TIMEOUT_SECONDS = env.float("WS_IDLE_TIMEOUT_SECONDS", default=300.0)
+# Closed (4401) when `session.auth` has not arrived this long after connecting.
+WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
+# How often each process checks its sockets' sessions for expiry and revocation (one query).
+WS_SESSION_CHECK_SECONDS = env.float("WS_SESSION_CHECK_SECONDS", default=0.5)
 SPECTACULAR_SETTINGS = {
     "TITLE": "LLM Gateway API",
     "DESCRIPTION": "OpenAI-compatible gateway with embedded end-user wallets.",

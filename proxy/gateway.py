@@ -42,6 +42,7 @@ from proxy.providers.base import (
 from proxy.providers.registry import aget_provider
 from sessions_app.authentication import SESSION, Principal
 from sessions_app.errors import ModelNotAllowed
+from wallets.notify import wallet_balance_changed_soon
 
 TEST_PROVIDER = "test"
 
@@ -86,6 +87,9 @@ class Call:
         self.charged_nanos = result.charged_nanos
         if self.principal.kind == SESSION:
             self.balance_nanos = result.balance_nanos
+            if result.charged_nanos:
+                # Every socket on this wallet (other tabs too) hears of it; not awaited.
+                wallet_balance_changed_soon(wallet_id=result.hold.wallet_id)
 
     async def release(self) -> None:
         if self.hold_id is not None and not self.finished:

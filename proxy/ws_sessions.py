@@ -1,0 +1,148 @@
+"""What the WebSocket chat keeps per session across sockets: in-flight slots and liveness.
+
+- Slots: a session may have at most WS_MAX_CONCURRENT_PER_SESSION chats in flight over all its
+  sockets, counted in the cache (Redis in production, so across daphne processes).
+- Watch: one poll per process and event loop, every WS_SESSION_CHECK_SECONDS, reads the sessions
+  of every open socket in one query and tells the sockets whose session was revoked or expired.
+  Polling (rather than a message on revoke) also catches revocations from the admin, a shell or
+  a customer being blocked, and a refresh that moved `expires_at` is simply seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import Callable
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from llmgateway.errors import ApiError
+from sessions_app.authentication import Principal
+from sessions_app.errors import RateLimited, SessionExpired, SessionRevoked
+from sessions_app.models import EmbeddedSession
+from sessions_app.ratelimit import rate_limit_check
+
+logger = logging.getLogger(__name__)
+# A slot counter outlives a crashed process by at most this long (a stream rarely lasts longer).
+SLOT_COUNTER_TTL_SECONDS = 900
+WATCH_BATCH_SIZE = 500
+
+
+def _slot_key(principal: Principal) -> str:
+    assert principal.session is not None
+    return f"ws:inflight:{principal.session.pk}"
+
+
+def _slot_acquire(principal: Principal) -> bool:
+    """Count one more chat for the session (and the per-minute rate limit); True if counted."""
+    rate_limit_check(principal)
+    limit = settings.WS_MAX_CONCURRENT_PER_SESSION
+    if limit <= 0:
+        return False
+    key = _slot_key(principal)
+    try:
+        cache.add(key, 0, timeout=SLOT_COUNTER_TTL_SECONDS)
+        count = cache.incr(key)
+    except Exception:  # like the rate limit, an outage of the cache fails open
+        logger.warning("WebSocket slot counter unavailable; allowing the chat", exc_info=True)
+        return False
+    if count > limit:
+        _slot_release(principal)
+        raise RateLimited(f"At most {limit} chats may be in flight at once for one session.")
+    return True
+
+
+def _slot_release(principal: Principal) -> None:
+    try:
+        cache.decr(_slot_key(principal))
+    except ValueError:  # the counter expired: nothing left to give back
+        return
+    except Exception:
+        logger.warning("WebSocket slot counter unavailable", exc_info=True)
+
+
+async def session_slot_acquire(principal: Principal) -> bool:
+    return await sync_to_async(_slot_acquire, thread_sensitive=False)(principal)
+
+
+async def session_slot_release(principal: Principal) -> None:
+    await sync_to_async(_slot_release, thread_sensitive=False)(principal)
+
+
+def sessions_ended(session_ids: list[str]) -> dict[str, ApiError]:
+    """Of these sessions, the ones that can no longer be used, with the reason."""
+    now = timezone.now()
+    ended: dict[str, ApiError] = {}
+    for start in range(0, len(session_ids), WATCH_BATCH_SIZE):
+        batch = session_ids[start : start + WATCH_BATCH_SIZE]
+        rows = EmbeddedSession.objects.filter(pk__in=batch).values_list(
+            "pk", "revoked_at", "expires_at"
+        )
+        found = set()
+        for session_id, revoked_at, expires_at in rows:
+            found.add(session_id)
+            if revoked_at is not None:
+                ended[session_id] = SessionRevoked()
+            elif expires_at <= now:
+                ended[session_id] = SessionExpired()
+        for session_id in set(batch) - found:
+            ended[session_id] = SessionRevoked("This session no longer exists.")
+    return ended
+
+
+OnEnded = Callable[[ApiError], None]
+
+
+class SessionWatch:
+    """The sockets of one event loop, by session, and the task that polls their sessions."""
+
+    def __init__(self) -> None:
+        self.listeners: dict[str, dict[object, OnEnded]] = {}
+        self.task: asyncio.Task | None = None
+
+    def add(self, session_id: str, owner: object, on_ended: OnEnded) -> None:
+        self.listeners.setdefault(session_id, {})[owner] = on_ended
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._run())
+
+    def discard(self, session_id: str, owner: object) -> None:
+        owners = self.listeners.get(session_id)
+        if owners is not None:
+            owners.pop(owner, None)
+            if not owners:
+                del self.listeners[session_id]
+
+    async def _run(self) -> None:
+        while self.listeners:
+            await asyncio.sleep(settings.WS_SESSION_CHECK_SECONDS)
+            if not self.listeners:
+                break
+            try:
+                ended = await sync_to_async(sessions_ended, thread_sensitive=False)(
+                    list(self.listeners)
+                )
+            except Exception:
+                logger.warning("could not check WebSocket sessions", exc_info=True)
+                continue
+            for session_id, error in ended.items():
+                for on_ended in list(self.listeners.pop(session_id, {}).values()):
+                    on_ended(error)
+        self.task = None
+
+
+_watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SessionWatch] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def session_watch() -> SessionWatch:
+    """This event loop's watch (daphne runs one loop; tests run several, one after another)."""
+    loop = asyncio.get_running_loop()
+    watch = _watches.get(loop)
+    if watch is None:
+        watch = _watches[loop] = SessionWatch()
+    return watch

@@ -1,0 +1,94 @@
+"""Pushes a wallet's new balance to its WebSocket group (`wallet.<wallet_id>`) after a change.
+
+Best effort everywhere: a lost notice only means the browser shows the new balance a little
+later (the next `chat.done` or `GET /v1/wallet` carries it), so nothing here ever raises.
+
+The message is the one billing/topups.py sends when a top-up lands:
+`{"type": "wallet.balance", "balance": "<usd>"}`; consumers render it as it is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import transaction
+
+from llmgateway.money import nanos_to_usd
+from wallets.models import Wallet
+
+logger = logging.getLogger(__name__)
+BALANCE_MESSAGE_TYPE = "wallet.balance"
+
+
+def wallet_balance_group(wallet_id: str) -> str:
+    return f"wallet.{wallet_id}"
+
+
+def _balance_message(wallet_id: str) -> dict | None:
+    balance_nanos = Wallet.objects.filter(pk=wallet_id).values_list("balance_nanos", flat=True)
+    balance = balance_nanos.first()
+    if balance is None:
+        return None
+    return {"type": BALANCE_MESSAGE_TYPE, "balance": nanos_to_usd(balance)}
+
+
+def _push_now(wallet_id: str) -> None:
+    from channels.layers import get_channel_layer
+
+    try:
+        layer = get_channel_layer()
+        message = _balance_message(wallet_id)
+        if layer is None or message is None:
+            return
+        async_to_sync(layer.group_send)(wallet_balance_group(wallet_id), message)
+    except Exception:
+        logger.warning("could not push the balance of wallet %s", wallet_id, exc_info=True)
+
+
+def wallet_balance_changed(*, wallet_id: str) -> None:
+    """From sync code: push the wallet's balance once the current transaction commits.
+
+    The balance is read at push time, not passed in, so pushes racing each other still end
+    with the latest committed balance on every socket.
+    """
+    transaction.on_commit(lambda: _push_now(wallet_id))
+
+
+# Wallets with a push scheduled whose balance has not been read yet: a burst of settles on one
+# wallet then costs one read and one group_send, and the read still sees every commit before it.
+# Keyed by loop too: a task left on a closed loop (tests run several) must not mute a wallet.
+_pending: set[tuple[int, str]] = set()
+_running_pushes: set[asyncio.Task] = set()
+
+
+def wallet_balance_changed_soon(*, wallet_id: str) -> None:
+    """From the event loop, after a commit: push without making the caller wait."""
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # not called from async code
+        return
+    key = (id(loop), wallet_id)
+    if key in _pending:
+        return
+    _pending.add(key)
+    task = loop.create_task(_push_async(key))
+    _running_pushes.add(task)  # the loop keeps only weak references to tasks
+    task.add_done_callback(_running_pushes.discard)
+
+
+async def _push_async(key: tuple[int, str]) -> None:
+    from channels.layers import get_channel_layer
+
+    wallet_id = key[1]
+    try:
+        _pending.discard(key)  # from here on a new commit needs a read of its own
+        layer = get_channel_layer()
+        if layer is None:
+            return
+        message = await sync_to_async(_balance_message, thread_sensitive=False)(wallet_id)
+        if message is not None:
+            await layer.group_send(wallet_balance_group(wallet_id), message)
+    except Exception:
+        logger.warning("could not push the balance of wallet %s", wallet_id, exc_info=True)
