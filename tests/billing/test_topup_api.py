@@ -226,3 +226,36 @@ def test_crediting_records_a_wallet_credited_event(commit, browser, session_clie
     assert event.data["walletId"] == session_client[1]["walletId"]
     assert event.data["balance"] == "8.333333333"
     assert event.data["netCredit"] == "8.333333333"
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_acceptance_make_run_ten_dollars_at_twenty_percent(live_server_url, capsys):
+    """As with `make run`: the demo project (20 % markup), a session, a $10 simulated top-up."""
+    import re
+
+    import httpx
+    from django.core.management import call_command
+
+    call_command("seed_demo")
+    secret_key = re.search(r"(sk_test_\S+)", capsys.readouterr().out).group(1)
+    minted = httpx.post(
+        f"{live_server_url}/v1/sessions",
+        json={"customer": "alice"},
+        headers={"Authorization": f"Bearer {secret_key}"},
+    )
+    assert minted.status_code == 201, minted.text
+    browser_headers = {"Authorization": f"Bearer {minted.json()['sessionToken']}"}
+    topup = httpx.post(
+        f"{live_server_url}/v1/wallet/top-ups", json={"amount": "10.00"}, headers=browser_headers
+    ).json()
+    assert topup["provider"] == "simulated"
+    simulated = httpx.post(
+        f"{live_server_url}/v1/wallet/top-ups/{topup['id']}/simulate",
+        json={"outcome": "succeeded"},
+        headers=browser_headers,
+    )
+    assert simulated.status_code == 200, simulated.text
+    wallet = httpx.get(f"{live_server_url}/v1/wallet", headers=browser_headers).json()
+    assert wallet["balance"] == "8.333333333"
+    assert_ledger_ok()
