@@ -11,7 +11,6 @@ from django.test import Client
 
 from billing.markup import topup_split
 from billing.models_topups import TopUp, TopUpCredit
-from llmgateway import celery_app
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import (
     STRIPE_WEBHOOK_SECRET,
@@ -61,14 +60,6 @@ def offline(monkeypatch):
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     return attempts
-
-
-@pytest.fixture
-def eager_tasks():
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
 
 
 @pytest.mark.django_db
@@ -202,7 +193,7 @@ def test_endpoint_command_prints_the_webhook_path(stripe_keys, capsys):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_thirty_concurrent_deliveries_and_new_event_ids_credit_once(
-    wallet, stripe_webhook_path, offline, eager_tasks
+    wallet, stripe_webhook_path, offline
 ):
     topup = make_stripe_topup(wallet)
     payload = payment_intent_payload(topup)

@@ -27,6 +27,7 @@ from billing.webhooks_out import (
     webhook_event_emit,
     webhook_url_check,
 )
+from tests.billing.topup_fixtures import _eager_celery_tasks  # noqa: F401  (autouse)
 from tests.conftest import assert_error
 from tests.fakes.webhook_receiver import WebhookReceiver
 

@@ -26,6 +26,7 @@ __all__ = [
     "STRIPE_TEST_SECRET_KEY",
     "STRIPE_WEBHOOK_SECRET",
     "USD",
+    "_eager_celery_tasks",
     "browser",
     "payment_intent_payload",
     "post_stripe_event",
@@ -35,6 +36,19 @@ __all__ = [
     "stripe_keys",
     "stripe_webhook_path",
 ]
+
+
+@pytest.fixture(autouse=True)
+def _eager_celery_tasks():
+    """Tasks run inline, as without REDIS_URL, even when the run has a Redis broker: these tests
+    exercise the services behind the tasks; tests/billing/test_stripe_localstripe.py uses a real
+    worker."""
+    from llmgateway import celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
 
 
 @pytest.fixture
