@@ -71,6 +71,12 @@ def wallet_low_balance_check(*, wallet_id: str) -> bool:
     return low_balance.wallet_low_balance_observe(wallet_id=wallet_id)
 
 
+@shared_task(name="billing.tasks.wallets_low_balance_scan", ignore_result=True)
+def wallets_low_balance_scan() -> int:
+    """Periodic (beat): `wallet.low_balance` for armed wallets that spending took below."""
+    return low_balance.wallets_low_balance_scan()
+
+
 @shared_task(name="billing.tasks.webhook_deliver", acks_late=True)
 def webhook_deliver(*, delivery_id: int) -> bool:
     attempt = webhooks_out.webhook_delivery_attempt(delivery_id=delivery_id)

@@ -141,6 +141,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "billing.tasks.webhook_deliveries_retry_due",
         "schedule": 30.0,
     },
+    "low-balance-scan": {
+        "task": "billing.tasks.wallets_low_balance_scan",
+        "schedule": 60.0,
+    },
 }
 
 # --- Money and platform settings ------------------------------------------------------------

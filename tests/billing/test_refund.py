@@ -192,3 +192,16 @@ def test_low_balance_is_sent_once_per_crossing(project, wallet):
     assert wallet_low_balance_observe(wallet_id=wallet.pk) is True
     events = WebhookEvent.objects.filter(type="wallet.low_balance").order_by("created_at")
     assert [event.data["balance"] for event in events] == ["0.833333333", "0.966666666"]
+
+
+def test_the_scan_notices_spend_below_the_threshold_once(project, wallet):
+    from billing.low_balance import wallets_low_balance_scan
+
+    make_wallet(project, external_id="never_topped_up")  # empty, never armed: not "low"
+    _credited_topup(wallet)
+    assert wallets_low_balance_scan() == 0
+    wallet_services.wallet_debit(wallet_id=wallet.pk, amount_nanos=8 * USD)
+    assert wallets_low_balance_scan() == 1
+    assert wallets_low_balance_scan() == 0
+    [event] = WebhookEvent.objects.filter(type="wallet.low_balance")
+    assert event.data["walletId"] == wallet.pk
