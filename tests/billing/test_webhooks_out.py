@@ -301,3 +301,30 @@ def test_the_retry_sweep_attempts_due_deliveries(project, receiver):
     WebhookDelivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
     assert webhook_deliveries_retry_due() == 1
     assert WebhookDelivery.objects.get().status == "succeeded"
+
+
+def test_admin_shows_attempts_and_resends(project, receiver, admin_client):
+    receiver.status = 500
+    _endpoint(project, receiver.url())
+    _emit(project)
+    delivery = WebhookDelivery.objects.get()
+    page = admin_client.get(f"/admin/billing/webhookdelivery/{delivery.pk}/change/")
+    assert page.status_code == 200
+    assert b"HTTP 500" in page.content
+    receiver.status = 200
+    with _capture(execute=True):
+        answer = admin_client.post(
+            "/admin/billing/webhookdelivery/",
+            {"action": "resend", "_selected_action": [delivery.pk]},
+        )
+    assert answer.status_code == 302
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempt_count) == ("succeeded", 2)
+
+
+@pytest.mark.parametrize(
+    "page",
+    ["topup", "webhookevent", "developerwebhookendpoint", "projectbillingsettings"],
+)
+def test_admin_pages_of_top_ups_and_webhooks_render(admin_client, page):
+    assert admin_client.get(f"/admin/billing/{page}/").status_code == 200
