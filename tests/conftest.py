@@ -35,6 +35,18 @@ def _forget_system_accounts():
 
 
 @pytest.fixture(autouse=True)
+def _celery_eager_unless_a_worker_runs(request):
+    """With REDIS_URL set, tasks would go to a broker nobody reads unless the test starts a real
+    worker (`celery_worker_process` turns eager off for its own duration)."""
+    from llmgateway import celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+@pytest.fixture(autouse=True)
 def _model_catalog(request):
     """The catalog is seeded by a data migration, which a transactional test's flush wipes:
     put it back for every test that uses the database."""
