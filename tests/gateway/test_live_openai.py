@@ -13,7 +13,7 @@ from tests.factories import assert_ledger_ok
 from tests.gateway.conftest import USD, expected_cost
 from wallets.models import Hold, LedgerAccount, Wallet
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 MESSAGES = [{"role": "user", "content": "one two three four"}]
 
 
