@@ -193,3 +193,14 @@ def test_models_lists_what_the_mode_may_use(client, org_secret_key):
     assert all(model_id.startswith("test/") for model_id in ids)
     echo = next(m for m in listed["data"] if m["id"] == "test/echo")
     assert echo["pricing"]["input_per_million_tokens"] == "1.00"
+
+
+def test_logs_and_usage_are_visible_in_admin(client, admin_client, funded_session):
+    _, token = funded_session()
+    post_json(client, CHAT, {"model": "test/echo", "messages": MESSAGES}, token)
+    log = RequestLog.objects.get()
+    listing = admin_client.get("/admin/proxy/requestlog/")
+    assert listing.status_code == 200 and b"test/echo" in listing.content
+    assert admin_client.get(f"/admin/proxy/requestlog/{log.pk}/change/").status_code == 200
+    usage = admin_client.get("/admin/proxy/usagedaily/")
+    assert usage.status_code == 200 and nanos_to_usd(log.cost_nanos).encode() in usage.content
