@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate seed serve test test-fast lint format worker clean
+.PHONY: install run migrate seed serve test test-fast lint format worker clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,3 +53,8 @@ test-fast: install
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3 test_db_*.sqlite3
+
+# Gateway overhead vs LiteLLM and the bare upstream (docs/performance.md); needs PostgreSQL and
+# Redis on loopback, and LiteLLM in its own venv (LITELLM_BIN, default /tmp/litellm-venv).
+bench: install
+	$(BIN)/python bench/overhead.py $(BENCH_ARGS)
