@@ -161,6 +161,15 @@ LOW_BALANCE_THRESHOLD_USD = env.str("LOW_BALANCE_THRESHOLD_USD", default="1")
 WEBHOOK_ALLOW_HTTP_LOOPBACK = env.bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
+# The hot path's money steps as plain SQL on an async connection pool (proxy/hotpath_pg.py);
+# PostgreSQL only, on by default there. Each process (worker) opens up to HOTPATH_PG_POOL_SIZE
+# connections to the database for it.
+HOTPATH_PG = env.bool("HOTPATH_PG", default=not DATABASE_IS_SQLITE)
+HOTPATH_PG_POOL_SIZE = env.int("HOTPATH_PG_POOL_SIZE", default=16)
+# With the fast path, the billed endpoints remember an authenticated key or session this long
+# in process (revocation still applies at once: the reserve statement re-checks it).
+PRINCIPAL_CACHE_SECONDS = env.float("PRINCIPAL_CACHE_SECONDS", default=10.0)
+
 # Request logs are written in batches this often, off the response path (0: at once).
 REQUEST_LOG_FLUSH_SECONDS = env.float("REQUEST_LOG_FLUSH_SECONDS", default=0.5)
 

@@ -1,19 +1,31 @@
 """The hot path's money steps — reserve, settle, release — for browser and secret-key callers.
 
 Browser (es_) requests hold on the end user's wallet and the session's spend cap; secret-key
-requests hold on the organization's credits. The work is the wallets services', run off the
-event loop on a pooled thread (not the single "thread-sensitive" one, which would serialize
-every request's database work).
+requests hold on the organization's credits. On PostgreSQL (`HOTPATH_PG`, on by default there)
+the steps run as plain SQL on an async connection pool (proxy/hotpath_pg.py), with no thread hop.
+Otherwise — SQLite, the embedded default — they are the wallets services', run off the event
+loop on a pooled thread (not the single "thread-sensitive" one, which would serialize every
+request's database work).
 """
 
 from __future__ import annotations
 
 from asgiref.sync import sync_to_async
+from django.conf import settings
 
+from proxy import hotpath_pg
 from sessions_app.authentication import SESSION, Principal
 from wallets import services as wallet_services
 from wallets.models import Hold
-from wallets.services import SettleResult
+from wallets.services.ledger import validate_amount_nanos
+
+# Holds this process made on the fast path, by id, with what settling them needs. A hold that
+# is not here (made before a restart, or by another path) is settled by the ORM services.
+_fast_holds: dict[str, hotpath_pg.FastHold] = {}
+
+
+def fast_path_enabled() -> bool:
+    return settings.HOTPATH_PG
 
 
 def _reserve(principal: Principal, amount_nanos: int, request_id: str) -> Hold:
@@ -33,19 +45,56 @@ def _reserve(principal: Principal, amount_nanos: int, request_id: str) -> Hold:
     )
 
 
-async def hold_reserve(*, principal: Principal, amount_nanos: int, request_id: str) -> Hold:
+async def _reserve_fast(principal: Principal, amount_nanos: int, request_id: str):
+    validate_amount_nanos(amount_nanos)
+    if principal.kind == SESSION:
+        session = principal.session
+        assert session is not None
+        return await hotpath_pg.hold_reserve_on_wallet(
+            wallet_id=session.wallet_id,
+            session_id=session.pk,
+            token_hash=session.token_hash,
+            livemode=principal.livemode,
+            amount_nanos=amount_nanos,
+            request_id=request_id,
+        )
+    assert principal.secret_key is not None
+    return await hotpath_pg.hold_reserve_on_organization(
+        organization_id=principal.project.organization_id,
+        api_key_id=principal.secret_key.pk,
+        livemode=principal.livemode,
+        amount_nanos=amount_nanos,
+        request_id=request_id,
+    )
+
+
+async def hold_reserve(*, principal: Principal, amount_nanos: int, request_id: str):
+    """The hold made for this request (anything with the hold's id as `pk`)."""
+    if fast_path_enabled():
+        hold = await _reserve_fast(principal, amount_nanos, request_id)
+        _fast_holds[hold.pk] = hold
+        return hold
     return await sync_to_async(_reserve, thread_sensitive=False)(
         principal, amount_nanos, request_id
     )
 
 
-async def hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
+async def hold_settle(*, hold_id: str, cost_nanos: int):
+    """Charge the real cost and release the hold: a result with `charged_nanos` and
+    `balance_nanos` (the holder's balance after)."""
+    hold = _fast_holds.pop(hold_id, None)
+    if hold is not None:
+        return await hotpath_pg.hold_finish(hold, cost_nanos=cost_nanos, status=Hold.Status.SETTLED)
     return await sync_to_async(wallet_services.wallet_hold_settle, thread_sensitive=False)(
         hold_id=hold_id, cost_nanos=cost_nanos
     )
 
 
 async def hold_release(*, hold_id: str) -> None:
+    hold = _fast_holds.pop(hold_id, None)
+    if hold is not None:
+        await hotpath_pg.hold_finish(hold, cost_nanos=0, status=Hold.Status.RELEASED)
+        return
     await sync_to_async(wallet_services.wallet_hold_release, thread_sensitive=False)(
         hold_id=hold_id
     )

@@ -70,7 +70,7 @@ def api_view(method: str):
 
 @api_view("POST")
 async def chat_completions(request):
-    principal = await authenticate(request)
+    principal = await authenticate(request, cached=True)
     call, chat, worst = await gateway.prepare_chat(principal, _json_body(request))
     if not call.stream:
         payload = await gateway.chat_complete(call, chat, worst)
@@ -90,14 +90,14 @@ async def chat_completions(request):
 
 @api_view("POST")
 async def embeddings(request):
-    principal = await authenticate(request)
+    principal = await authenticate(request, cached=True)
     call, payload = await gateway.embeddings(principal, _json_body(request))
     return _billing_headers(JsonResponse(payload), call)
 
 
 @api_view("POST")
 async def image_generations(request):
-    principal = await authenticate(request)
+    principal = await authenticate(request, cached=True)
     call, payload = await gateway.images(principal, _json_body(request))
     return _billing_headers(JsonResponse(payload), call)
 

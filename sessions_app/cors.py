@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction, sync_to_async
 from django.http import HttpResponse, JsonResponse
 
 from llmgateway.origins import known_origins
@@ -31,16 +32,41 @@ def is_session_path(path: str) -> bool:
 
 
 class SessionCorsMiddleware:
+    """Sync and async capable: under ASGI a sync-only middleware would cost every request to
+    the async API views a hop to a thread and back."""
+
+    sync_capable = True
+    async_capable = True
+
     def __init__(self, get_response):
         self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if self.is_async:
+            return self.__acall__(request)
         origin = request.headers.get("Origin")
         if not origin or not is_session_path(request.path):
             return self.get_response(request)
-        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+        if _is_preflight(request):
             return self._preflight(origin)
-        response = self.get_response(request)
+        return self._add_headers(request, origin, self.get_response(request))
+
+    async def __acall__(self, request):
+        origin = request.headers.get("Origin")
+        if not origin or not is_session_path(request.path):
+            return await self.get_response(request)
+        # The origin checks may read the database (known_origins): off the event loop.
+        if _is_preflight(request):
+            return await sync_to_async(self._preflight, thread_sensitive=False)(origin)
+        response = await self.get_response(request)
+        return await sync_to_async(self._add_headers, thread_sensitive=False)(
+            request, origin, response
+        )
+
+    def _add_headers(self, request, origin: str, response: HttpResponse) -> HttpResponse:
         authorization = request.headers.get("Authorization", "")
         is_secret_key_call = authorization[7:].startswith("sk_")
         if not is_secret_key_call and origin in known_origins() and not _refused_origin(response):
@@ -57,6 +83,10 @@ class SessionCorsMiddleware:
         response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_SECONDS)
         return response
+
+
+def _is_preflight(request) -> bool:
+    return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
 
 
 def _allow(response: HttpResponse, origin: str) -> None:
