@@ -78,6 +78,16 @@ class CustomerAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
+    def save_model(self, request, obj, form, change) -> None:
+        # Through the service, so that blocking here also revokes the customer's sessions.
+        services.customer_update(
+            customer=Customer.objects.get(pk=obj.pk),
+            email=obj.email,
+            name=obj.name,
+            status=obj.status,
+            metadata=obj.metadata,
+        )
+
     @admin.display(description="Balance (USD)", ordering="wallet__balance_nanos")
     def wallet_balance(self, customer) -> str:
         return nanos_to_usd(customer.wallet.balance_nanos)

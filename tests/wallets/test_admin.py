@@ -379,3 +379,19 @@ def test_holds_on_organization_credits_are_listed_and_filterable(
     assert "5.00" in account_page.text  # balance
     assert "1.00" in account_page.text  # held
     assert_ledger_ok()
+
+
+def test_blocking_a_customer_in_admin_revokes_its_sessions(admin_client, project):
+    from sessions_app.models import EmbeddedSession
+    from sessions_app.services import session_mint
+
+    session, _ = session_mint(project=project, livemode=False, external_id="admin_block")
+    customer = session.customer
+    response = admin_client.post(
+        f"/admin/wallets/customer/{customer.pk}/change/",
+        {"email": "", "name": "", "status": "blocked", "metadata": "{}"},
+    )
+    assert response.status_code == 302, response.content[:2000]
+    customer.refresh_from_db()
+    assert customer.status == "blocked"
+    assert EmbeddedSession.objects.get(pk=session.pk).revoked_at is not None
