@@ -14,6 +14,7 @@ from billing.selectors import catalog_models_available
 from llmgateway.api import InternalError, MethodNotAllowed
 from llmgateway.errors import ApiError, InvalidRequest
 from llmgateway.money import nanos_to_usd
+from llmgateway.parsers import contains_nul
 from proxy import gateway
 from proxy.auth import authenticate
 from sessions_app.authentication import SESSION
@@ -31,9 +32,12 @@ def error_json(error: ApiError) -> JsonResponse:
 
 def _json_body(request) -> object:
     try:
-        return json.loads(request.body or b"null")
+        body = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
         raise InvalidRequest("The request body is not valid JSON.") from None
+    if contains_nul(body):
+        raise InvalidRequest("Strings may not contain the NUL character (\\u0000).")
+    return body
 
 
 def _billing_headers(response: HttpResponse, call: gateway.Call) -> HttpResponse:

@@ -153,6 +153,11 @@ def test_bad_requests_are_400_or_404(client, funded_session):
         client.get(CHAT, headers={"Authorization": f"Bearer {token}"}), 405, "method_not_allowed"
     )
     assert_error(post_json(client, CHAT, {}, "sk_test_nope"), 401, "invalid_api_key")
+    assert_error(
+        post_json(client, CHAT, {"model": "test/echo\x00", "messages": MESSAGES}, token),
+        400,
+        "invalid_request",
+    )
 
 
 def test_embeddings_and_images_are_billed(client, funded_session):

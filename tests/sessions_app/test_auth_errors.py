@@ -74,3 +74,14 @@ def test_non_json_body_is_a_415(api):
         headers={"Authorization": f"Bearer {api.key}"},
     )
     assert_error(response, 415, "invalid_request")
+
+
+def test_nul_characters_are_refused_not_crashed_on(api):
+    assert_error(api.post("/v1/customers", {"externalId": "a\x00b"}), 400, "invalid_request")
+    assert_error(
+        api.post("/v1/customers", {"externalId": "x", "metadata": {"k": "\x00"}}),
+        400,
+        "invalid_request",
+    )
+    assert_error(api.get("/v1/customers/cus_%00"), 400, "invalid_request")
+    assert_error(api.get("/v1/customers", {"cursor": "\x00"}), 400, "invalid_request")
