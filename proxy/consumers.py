@@ -171,7 +171,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(
             wallet_balance_group(session.wallet_id), self.channel_name
         )
-        session_watch().add(session.pk, self, self._session_ended)
+        session_watch().add(session.pk, session.token_hash, self, self._session_ended)
         balance_nanos = await sync_to_async(_wallet_balance_nanos, thread_sensitive=False)(
             session.wallet_id
         )
@@ -370,7 +370,9 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             self.timer.cancel()
         tasks = [chat.task for chat in self.chats.values() if chat.task is not current]
         for task in tasks:
-            task.cancel()
+            # Once only: a second cancel would interrupt the chat while it settles its bill.
+            if not task.cancelling():
+                task.cancel()
         if tasks:
             await asyncio.wait(tasks, timeout=STOP_CHATS_TIMEOUT_SECONDS)
         principal = getattr(self, "principal", None)

@@ -89,7 +89,8 @@ class Call:
             self.balance_nanos = result.balance_nanos
             if result.charged_nanos:
                 # Every socket on this wallet (other tabs too) hears of it; not awaited.
-                wallet_balance_changed_soon(wallet_id=result.hold.wallet_id)
+                assert self.principal.session is not None
+                wallet_balance_changed_soon(wallet_id=self.principal.session.wallet_id)
 
     async def release(self) -> None:
         if self.hold_id is not None and not self.finished:

@@ -5,7 +5,8 @@
 - Watch: one poll per process and event loop, every WS_SESSION_CHECK_SECONDS, reads the sessions
   of every open socket in one query and tells the sockets whose session was revoked or expired.
   Polling (rather than a message on revoke) also catches revocations from the admin, a shell or
-  a customer being blocked, and a refresh that moved `expires_at` is simply seen.
+  a customer being blocked. A refresh retires the token the socket authenticated with, so it
+  closes that socket too: the client reconnects with the new token.
 """
 
 from __future__ import annotations
@@ -73,22 +74,29 @@ async def session_slot_release(principal: Principal) -> None:
     await sync_to_async(_slot_release, thread_sensitive=False)(principal)
 
 
-def sessions_ended(session_ids: list[str]) -> dict[str, ApiError]:
-    """Of these sessions, the ones that can no longer be used, with the reason."""
+REFRESHED_MESSAGE = "This session token was refreshed: reconnect with the new token."
+
+
+def sessions_ended(tokens: dict[str, str]) -> dict[str, ApiError]:
+    """Of these sessions (id → the token hash a socket authenticated with), the ones that
+    socket can no longer use, with the reason. A refresh retires the old token (DESIGN.md §4)."""
     now = timezone.now()
+    session_ids = list(tokens)
     ended: dict[str, ApiError] = {}
     for start in range(0, len(session_ids), WATCH_BATCH_SIZE):
         batch = session_ids[start : start + WATCH_BATCH_SIZE]
         rows = EmbeddedSession.objects.filter(pk__in=batch).values_list(
-            "pk", "revoked_at", "expires_at"
+            "pk", "revoked_at", "expires_at", "token_hash"
         )
         found = set()
-        for session_id, revoked_at, expires_at in rows:
+        for session_id, revoked_at, expires_at, token_hash in rows:
             found.add(session_id)
             if revoked_at is not None:
                 ended[session_id] = SessionRevoked()
             elif expires_at <= now:
                 ended[session_id] = SessionExpired()
+            elif token_hash != tokens[session_id]:
+                ended[session_id] = SessionExpired(REFRESHED_MESSAGE)
         for session_id in set(batch) - found:
             ended[session_id] = SessionRevoked("This session no longer exists.")
     return ended
@@ -101,10 +109,14 @@ class SessionWatch:
     """The sockets of one event loop, by session, and the task that polls their sessions."""
 
     def __init__(self) -> None:
+        # session id → token hash; session id → {socket: callback}. Every socket of a session
+        # in this process holds the same token, or all but one are already closing.
+        self.tokens: dict[str, str] = {}
         self.listeners: dict[str, dict[object, OnEnded]] = {}
         self.task: asyncio.Task | None = None
 
-    def add(self, session_id: str, owner: object, on_ended: OnEnded) -> None:
+    def add(self, session_id: str, token_hash: str, owner: object, on_ended: OnEnded) -> None:
+        self.tokens[session_id] = token_hash
         self.listeners.setdefault(session_id, {})[owner] = on_ended
         if self.task is None or self.task.done():
             self.task = asyncio.get_running_loop().create_task(self._run())
@@ -115,6 +127,7 @@ class SessionWatch:
             owners.pop(owner, None)
             if not owners:
                 del self.listeners[session_id]
+                self.tokens.pop(session_id, None)
 
     async def _run(self) -> None:
         while self.listeners:
@@ -123,12 +136,13 @@ class SessionWatch:
                 break
             try:
                 ended = await sync_to_async(sessions_ended, thread_sensitive=False)(
-                    list(self.listeners)
+                    dict(self.tokens)
                 )
             except Exception:
                 logger.warning("could not check WebSocket sessions", exc_info=True)
                 continue
             for session_id, error in ended.items():
+                self.tokens.pop(session_id, None)
                 for on_ended in list(self.listeners.pop(session_id, {}).values()):
                     on_ended(error)
         self.task = None

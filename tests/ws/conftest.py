@@ -28,7 +28,7 @@ def run_async(test):
 
 
 @pytest.fixture
-def mint(funded_session):
+def mint(funded_session):  # noqa: F811 (the imported fixture)
     """`await mint(balance_nanos=…, **scope)` → (session, token), from inside an async test."""
 
     async def make(**kwargs):
@@ -47,6 +47,8 @@ class Socket:
 
     def __init__(self, communicator: WebsocketCommunicator):
         self.communicator = communicator
+        self.pushes: list[dict[str, Any]] = []
+        self.backlog: list[dict[str, Any]] = []
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.communicator.send_json_to(message)
@@ -54,18 +56,50 @@ class Socket:
     async def send_text(self, text: str) -> None:
         await self.communicator.send_to(text_data=text)
 
+    async def _next(self, timeout: float) -> dict[str, Any]:
+        while True:
+            message = await self.communicator.receive_json_from(timeout=timeout)
+            if message["type"] != "wallet.balance":
+                return message
+            self.pushes.append(message)
+
     async def receive(self, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
-        return await self.communicator.receive_json_from(timeout=timeout)
+        """The next message, except `wallet.balance` pushes: those go to `self.pushes`."""
+        if self.backlog:
+            return self.backlog.pop(0)
+        return await self._next(timeout)
+
+    async def receive_push(self, timeout: float = TIMEOUT_SECONDS) -> dict[str, Any]:
+        if self.pushes:
+            return self.pushes.pop(0)
+        message = await self.communicator.receive_json_from(timeout=timeout)
+        assert message["type"] == "wallet.balance", message
+        return message
 
     async def receive_until(
         self, kind: str, request_id: str | None = None, timeout: float = TIMEOUT_SECONDS
     ) -> list[dict[str, Any]]:
-        """Every message up to and including the first of `kind` (for `request_id`)."""
-        messages = []
+        """Messages up to and including the first of `kind`. With `request_id`, only that
+        chat's: the other chats' messages wait in `self.backlog` for their own call."""
+        if request_id is None:
+            messages = []
+            while True:
+                messages.append(await self.receive(timeout))
+                if messages[-1]["type"] == kind:
+                    return messages
+        messages = [m for m in self.backlog if m.get("id") == request_id]
+        self.backlog = [m for m in self.backlog if m.get("id") != request_id]
+        for index, message in enumerate(messages):
+            if message["type"] == kind:
+                self.backlog = messages[index + 1 :] + self.backlog
+                return messages[: index + 1]
         while True:
-            message = await self.receive(timeout)
+            message = await self._next(timeout)
+            if message.get("id") != request_id:
+                self.backlog.append(message)
+                continue
             messages.append(message)
-            if message["type"] == kind and (request_id is None or message.get("id") == request_id):
+            if message["type"] == kind:
                 return messages
 
     async def auth(self, token: str) -> dict[str, Any]:
@@ -84,7 +118,15 @@ class Socket:
         return output["code"]
 
     async def nothing_more(self, timeout: float = 0.2) -> bool:
-        return await self.communicator.receive_nothing(timeout)
+        """True if nothing but `wallet.balance` pushes arrives within `timeout` (use this, not a
+        receive that times out: that stops the application under test)."""
+        while not await self.communicator.receive_nothing(timeout):
+            message = await self.communicator.receive_json_from()
+            if message["type"] != "wallet.balance":
+                self.backlog.append(message)
+                return False
+            self.pushes.append(message)
+        return True
 
 
 @asynccontextmanager
