@@ -100,7 +100,10 @@ class Call:
     async def log(self, *, status_code: int, outcome: str, error_code: str = "") -> None:
         principal = self.principal
         session = principal.session
-        api_key = await sync_to_async(lambda: principal.api_key, thread_sensitive=False)()
+        if "api_key" in principal.__dict__:  # cached_property already resolved (cached principal)
+            api_key = principal.api_key
+        else:
+            api_key = await sync_to_async(lambda: principal.api_key, thread_sensitive=False)()
         await request_log(
             LogEntry(
                 request_id=self.request_id,
