@@ -32,7 +32,7 @@ from proxy.ws_sessions import (
 from sessions_app.authentication import SESSION, Principal, principal_from_token
 from sessions_app.errors import AuthenticationFailed, RateLimited
 from wallets.models import Wallet
-from wallets.notify import wallet_balance_group
+from wallets.notify import channel_layer_gate, wallet_balance_group
 
 logger = logging.getLogger(__name__)
 
@@ -168,9 +168,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         assert principal.kind == SESSION and session is not None
         self.principal = principal
         # Join before reading the balance, so no change can fall between the two.
-        await self.channel_layer.group_add(
-            wallet_balance_group(session.wallet_id), self.channel_name
-        )
+        await self._join_or_leave(session.wallet_id, join=True)
         session_watch().add(session.pk, session.token_hash, self, self._session_ended)
         balance_nanos = await sync_to_async(_wallet_balance_nanos, thread_sensitive=False)(
             session.wallet_id
@@ -311,6 +309,20 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
 
     # --- pushes from the channel layer ------------------------------------------------------
 
+    async def _join_or_leave(self, wallet_id: str, *, join: bool) -> None:
+        """Best effort: without the group the socket still works, it only misses pushes."""
+        group = wallet_balance_group(wallet_id)
+        try:
+            async with channel_layer_gate():
+                if join:
+                    await self.channel_layer.group_add(group, self.channel_name)
+                else:
+                    await self.channel_layer.group_discard(group, self.channel_name)
+        except Exception:
+            logger.warning(
+                "could not %s group %s", "join" if join else "leave", group, exc_info=True
+            )
+
     async def wallet_balance(self, event: dict[str, Any]) -> None:
         if not self.closing:
             await self.send_json({"type": "wallet.balance", "balance": event["balance"]})
@@ -378,6 +390,4 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         principal = getattr(self, "principal", None)
         if principal is not None and principal.session is not None:
             session_watch().discard(principal.session.pk, self)
-            await self.channel_layer.group_discard(
-                wallet_balance_group(principal.session.wallet_id), self.channel_name
-            )
+            await self._join_or_leave(principal.session.wallet_id, join=False)

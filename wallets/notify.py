@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
@@ -22,8 +23,26 @@ logger = logging.getLogger(__name__)
 BALANCE_MESSAGE_TYPE = "wallet.balance"
 
 
+# Channel-layer calls in flight at once per event loop. channels_redis draws each call's
+# connection from a redis-py pool that refuses (not waits) past 100 connections: 200 sockets
+# authenticating or settling at once would otherwise fail.
+CHANNEL_LAYER_CONCURRENCY = 50
+_layer_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 def wallet_balance_group(wallet_id: str) -> str:
     return f"wallet.{wallet_id}"
+
+
+def channel_layer_gate() -> asyncio.Semaphore:
+    """Hold this around a channel-layer call made from the event loop (see above)."""
+    loop = asyncio.get_running_loop()
+    gate = _layer_gates.get(loop)
+    if gate is None:
+        gate = _layer_gates[loop] = asyncio.Semaphore(CHANNEL_LAYER_CONCURRENCY)
+    return gate
 
 
 def _balance_message(wallet_id: str) -> dict | None:
@@ -89,6 +108,7 @@ async def _push_async(key: tuple[int, str]) -> None:
             return
         message = await sync_to_async(_balance_message, thread_sensitive=False)(wallet_id)
         if message is not None:
-            await layer.group_send(wallet_balance_group(wallet_id), message)
+            async with channel_layer_gate():
+                await layer.group_send(wallet_balance_group(wallet_id), message)
     except Exception:
         logger.warning("could not push the balance of wallet %s", wallet_id, exc_info=True)
