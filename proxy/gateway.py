@@ -10,9 +10,9 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from asgiref.sync import sync_to_async
 from django.utils import timezone
@@ -45,6 +45,7 @@ from sessions_app.errors import ModelNotAllowed
 from wallets.notify import wallet_balance_changed_soon
 
 TEST_PROVIDER = "test"
+T = TypeVar("T")
 
 
 @dataclass
@@ -96,6 +97,22 @@ class Call:
         if self.hold_id is not None and not self.finished:
             self.finished = True
             await asyncio.shield(hold_release(hold_id=self.hold_id))
+
+    async def upstream(self, request: Awaitable[T]) -> T:
+        """Await the upstream call; on any failure give the hold back, log, and raise the
+        API error (an upstream failure before output costs nothing)."""
+        try:
+            return await request
+        except (UpstreamError, UnsupportedOperation) as error:
+            await self.release()
+            api_error = upstream_api_error(error)
+            await self.log(
+                status_code=api_error.status, outcome="failed", error_code=api_error.code
+            )
+            raise api_error from None
+        except BaseException:
+            await self.release()
+            raise
 
     async def log(self, *, status_code: int, outcome: str, error_code: str = "") -> None:
         principal = self.principal
@@ -216,16 +233,7 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
 
 async def chat_complete(call: Call, chat: ChatRequest, worst_nanos: int) -> dict[str, Any]:
     await call.reserve(worst_nanos)
-    try:
-        result = await call.provider.chat(chat)
-    except (UpstreamError, UnsupportedOperation) as error:
-        await call.release()
-        api_error = upstream_api_error(error)
-        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
-        raise api_error from None
-    except BaseException:
-        await call.release()
-        raise
+    result = await call.upstream(call.provider.chat(chat))
     await call.settle(result.usage)
     await call.log(status_code=200, outcome="completed")
     return {
@@ -428,16 +436,7 @@ async def embeddings(principal: Principal, body: Any) -> tuple[Call, dict[str, A
     await call.reserve(
         max(1, worst_case_cost_nanos(model, prompt_tokens=prompt_tokens, max_output_tokens=0))
     )
-    try:
-        result = await provider.embeddings(request)
-    except (UpstreamError, UnsupportedOperation) as error:
-        await call.release()
-        api_error = upstream_api_error(error)
-        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
-        raise api_error from None
-    except BaseException:
-        await call.release()
-        raise
+    result = await call.upstream(provider.embeddings(request))
     await call.settle(result.usage)
     await call.log(status_code=200, outcome="completed")
     return call, {
@@ -474,16 +473,7 @@ async def images(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]
     await call.reserve(
         max(1, worst_case_cost_nanos(model, prompt_tokens=prompt_tokens, images=count))
     )
-    try:
-        result = await provider.images(request)
-    except (UpstreamError, UnsupportedOperation) as error:
-        await call.release()
-        api_error = upstream_api_error(error)
-        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
-        raise api_error from None
-    except BaseException:
-        await call.release()
-        raise
+    result = await call.upstream(provider.images(request))
     await call.settle(result.usage, images=min(result.image_count, count))
     await call.log(status_code=200, outcome="completed")
     return call, {"created": result.created, "data": result.data}
