@@ -27,13 +27,20 @@ class EndpointSetup:
 
 
 def stripe_webhook_endpoint_ensure(
-    *, livemode: bool, secret: str, url: str = "", account_id: str = ""
+    *,
+    livemode: bool,
+    secret: str,
+    url: str = "",
+    account_id: str = "",
+    endpoint_id: str = "",
+    events: list[str] | None = None,
 ) -> EndpointSetup:
     """Create or update the mode's dj-stripe WebhookEndpoint with Stripe's signing secret.
 
     dj-stripe looks up the platform's Stripe account for every event (`GET /v1/account` unless
     it knows the API key's account): an Account row bound to the mode's secret key makes event
-    processing need no network at all.
+    processing need no network at all. `endpoint_id` and `events` name a second endpoint, e.g.
+    the Connect one for `account.updated` (payouts), which Stripe signs with its own secret.
     """
     mode = "live" if livemode else "test"
     account_id = account_id or f"acct_platform_{mode}"
@@ -46,12 +53,12 @@ def stripe_webhook_endpoint_ensure(
                 api_key.djstripe_owner_account = account
                 api_key.save(update_fields=["djstripe_owner_account"])
         endpoint, created = WebhookEndpoint.objects.update_or_create(
-            id=f"we_local_{mode}",
+            id=endpoint_id or f"we_local_{mode}",
             defaults={
                 "livemode": livemode,
                 "secret": secret,
                 "url": url or "https://example.invalid/stripe/webhook/",
-                "enabled_events": ENABLED_EVENTS,
+                "enabled_events": events or ENABLED_EVENTS,
                 "status": "enabled",
                 "djstripe_owner_account": account,
                 "djstripe_validation_method": WebhookEndpointValidation.verify_signature,

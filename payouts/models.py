@@ -1,0 +1,155 @@
+"""Stripe Connect accounts of organizations, their payout settings, and margin payouts."""
+
+from django.db import models
+from django.db.models import F, Q, Value
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
+
+from llmgateway import ids
+from llmgateway.models import Organization, Project
+
+NANOS_PER_CENT = 10_000_000
+
+
+# Default callables for model fields (migrations need importable names).
+def new_payout_id() -> str:
+    return ids.prefixed_id("po")
+
+
+class ConnectedAccount(models.Model):
+    """The organization's Stripe Connect Express account, per mode; kept current by
+    `account.updated` webhooks."""
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="connected_accounts"
+    )
+    livemode = models.BooleanField()
+    stripe_account_id = models.CharField(max_length=255, unique=True)
+    details_submitted = models.BooleanField(default=False)
+    payouts_enabled = models.BooleanField(default=False)
+    charges_enabled = models.BooleanField(default=False)
+    # `created` of the newest account.updated event applied: an older one arriving late is
+    # ignored (Stripe does not deliver events in order).
+    stripe_synced_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "livemode"], name="connectedaccount_one_per_org_mode"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stripe_account_id} ({'live' if self.livemode else 'test'})"
+
+
+class PayoutSettings(models.Model):
+    """Per-organization automatic payouts. Without a row: on, at PAYOUT_AUTO_THRESHOLD_USD."""
+
+    organization = models.OneToOneField(
+        Organization, on_delete=models.CASCADE, primary_key=True, related_name="payout_settings"
+    )
+    automatic_payouts_enabled = models.BooleanField(default=True)
+    # NULL: the operator's default (PAYOUT_AUTO_THRESHOLD_USD, $25).
+    automatic_threshold_nanos = models.BigIntegerField(
+        null=True, blank=True, help_text="nano-USD; empty means the default ($25)"
+    )
+
+    class Meta:
+        verbose_name = "payout settings"
+        verbose_name_plural = "payout settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(automatic_threshold_nanos__isnull=True)
+                | Q(automatic_threshold_nanos__gt=0),
+                name="payoutsettings_threshold_gt_0",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"payout settings of {self.organization_id}"
+
+
+class Payout(models.Model):
+    """Margin paid to the organization's connected account by one Stripe transfer.
+
+    pending (reserved) → processing (the transfer is being made) → paid | failed;
+    pending → canceled. The reservation moves org_margin → org_margin_reserved when the payout
+    is created; paid moves it on to payouts_in_transit, failed and canceled give it back.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        PROCESSING = "processing"
+        PAID = "paid"
+        FAILED = "failed"
+        CANCELED = "canceled"
+
+    class Trigger(models.TextChoices):
+        API = "api"
+        AUTOMATIC = "automatic"
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_payout_id)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payouts")
+    livemode = models.BooleanField()
+    connected_account = models.ForeignKey(
+        ConnectedAccount, on_delete=models.PROTECT, related_name="payouts"
+    )
+    # The project whose key asked for it (NULL for automatic payouts).
+    project = models.ForeignKey(
+        Project, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.API)
+    amount_nanos = models.BigIntegerField()
+    # What the caller asked for (NULL: "everything available"), to refuse a reused
+    # idempotency key with another amount.
+    requested_amount_nanos = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=255, null=True, blank=True)
+    # Sent to Stripe with the transfer: the payout id, a new one only when an operator retries
+    # a payout whose transfer Stripe definitively refused (so no transfer exists under the old).
+    transfer_idempotency_key = models.CharField(max_length=80)
+    transfer_id = models.CharField(max_length=255, blank=True)
+    failure_code = models.CharField(max_length=100, blank=True)
+    failure_message = models.CharField(max_length=500, blank=True)
+    transfer_attempts = models.PositiveIntegerField(default=0)
+    # How many times the reservation was made (an operator's retry of a failed payout makes it
+    # again); part of the ledger's idempotency keys.
+    reservation_number = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(status__in=["pending", "processing"]),
+                name="payout_open_by_updated",
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_nanos__gt=0), name="payout_amount_gt_0"),
+            # Transfers are whole cents.
+            models.CheckConstraint(
+                condition=Exact(Mod(F("amount_nanos"), Value(NANOS_PER_CENT)), Value(0)),
+                name="payout_amount_whole_cents",
+            ),
+            models.UniqueConstraint(
+                fields=["project", "livemode", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="payout_unique_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def amount_cents(self) -> int:
+        return self.amount_nanos // NANOS_PER_CENT
