@@ -1,0 +1,2 @@
+"""The developer dashboard: server-rendered pages for projects, keys, customers, revenue,
+webhooks and payouts (docs/dashboard.md)."""

@@ -1,0 +1,200 @@
+"""Dashboard forms: they parse and validate input; the services do the work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django import forms
+from django.contrib.auth import password_validation
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from billing.selectors import catalog_model_get
+from billing.webhooks_out import EVENT_TYPES
+from llmgateway.errors import ApiError
+from llmgateway.models import Membership
+from llmgateway.money import nanos_to_usd, usd_to_nanos
+from llmgateway.origins import origin_normalize
+from wallets.models import LedgerTransaction
+
+
+class UsdField(forms.CharField):
+    """A USD amount typed as a decimal ("10", "10.50"), cleaned to integer nano-USD."""
+
+    MAX_CHARACTERS = 32
+
+    def __init__(self, *, min_nanos: int | None = None, **kwargs) -> None:
+        self.min_nanos = min_nanos
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(attrs={"inputmode": "decimal", "maxlength": self.MAX_CHARACTERS}),
+        )
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        if text in self.empty_values:
+            return None
+        if len(text) > self.MAX_CHARACTERS:
+            raise ValidationError("Enter a shorter amount.")
+        try:
+            nanos = usd_to_nanos(text)
+        except ApiError as error:
+            raise ValidationError(error.message) from None
+        if self.min_nanos is not None and nanos < self.min_nanos:
+            raise ValidationError(f"Enter at least {nanos_to_usd(self.min_nanos)} USD.")
+        return nanos
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").replace(",", "\n").splitlines() if line.strip()]
+
+
+class SignupForm(forms.Form):
+    email = forms.EmailField()
+    password = forms.CharField(widget=forms.PasswordInput, strip=False)
+    password_again = forms.CharField(
+        widget=forms.PasswordInput, strip=False, label="Password again"
+    )
+    organization_name = forms.CharField(
+        max_length=200, required=False, help_text="Leave empty when you were invited."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        password, again = cleaned.get("password"), cleaned.get("password_again")
+        if password and again and password != again:
+            self.add_error("password_again", "The two passwords differ.")
+        elif password:
+            try:
+                password_validation.validate_password(password)
+            except ValidationError as error:
+                self.add_error("password", error)
+        return cleaned
+
+
+class EmailAuthenticationForm(AuthenticationForm):
+    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "Please enter a correct email and password (the password is "
+        "case-sensitive).",
+    }
+
+
+class OrganizationForm(forms.Form):
+    name = forms.CharField(max_length=200)
+
+
+class ProjectCreateForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    markup_percent = forms.DecimalField(
+        min_value=Decimal("0"), max_value=Decimal("10000"), decimal_places=2, initial=Decimal("0")
+    )
+
+
+class ProjectSettingsForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    markup_percent = forms.DecimalField(
+        min_value=Decimal("0"),
+        max_value=Decimal("10000"),
+        decimal_places=2,
+        help_text="Taken at top-up: $10 at 20% credits the wallet $8.333333333.",
+    )
+    allowed_origins = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, like https://app.example (browser sessions only work from these).",
+    )
+    sessions_enabled = forms.BooleanField(required=False, label="End-user sessions enabled")
+    default_allowed_models = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Model ids, one per line, that sessions may use when minted without a scope.",
+    )
+    topup_min_usd = UsdField(required=False, min_nanos=1, label="Minimum top-up (USD)")
+    topup_max_usd = UsdField(required=False, min_nanos=1, label="Maximum top-up (USD)")
+    low_balance_threshold_usd = UsdField(required=False, label="Low-balance threshold (USD)")
+
+    def clean_allowed_origins(self) -> list[str]:
+        origins = []
+        for origin in _lines(self.cleaned_data["allowed_origins"]):
+            try:
+                origins.append(origin_normalize(origin, param="allowed_origins"))
+            except ApiError as error:
+                raise ValidationError(error.message) from None
+        return list(dict.fromkeys(origins))
+
+    def clean_default_allowed_models(self) -> list[str]:
+        models = _lines(self.cleaned_data["default_allowed_models"])
+        unknown = [model for model in models if catalog_model_get(model) is None]
+        if unknown:
+            raise ValidationError(f"Unknown model(s): {', '.join(unknown)}.")
+        return models
+
+    def clean(self):
+        cleaned = super().clean()
+        minimum, maximum = cleaned.get("topup_min_usd"), cleaned.get("topup_max_usd")
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.add_error("topup_max_usd", "The maximum top-up is less than the minimum.")
+        return cleaned
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=200, required=False, help_text="For you, e.g. “backend”.")
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Membership.Role.choices, initial=Membership.Role.DEVELOPER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Membership.Role.choices)
+
+
+class GrantCreditsForm(forms.Form):
+    amount_usd = UsdField(min_nanos=1, label="Amount (USD)")
+    reason = forms.CharField(max_length=200, required=False)
+
+
+class LedgerFilterForm(forms.Form):
+    kind = forms.ChoiceField(
+        choices=[("", "any kind"), *LedgerTransaction.Kind.choices], required=False
+    )
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RevenueRangeForm(forms.Form):
+    MAX_DAYS = 366
+    DEFAULT_DAYS = 30
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and not until:
+            until = cleaned["until"] = since + timedelta(days=RevenueRangeForm.DEFAULT_DAYS - 1)
+        if since and until:
+            if since > until:
+                raise ValidationError("The start of the range is after its end.")
+            if (until - since).days >= self.MAX_DAYS:
+                raise ValidationError(f"Choose at most {self.MAX_DAYS} days.")
+        return cleaned
+
+
+class WebhookEndpointForm(forms.Form):
+    url = forms.URLField(max_length=2048, assume_scheme="https", label="URL")
+    events = forms.MultipleChoiceField(
+        choices=[(event, event) for event in EVENT_TYPES],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="None ticked: every event.",
+    )
+
+
+class PayoutRequestForm(forms.Form):
+    amount_usd = UsdField(required=False, label="Amount (USD)", help_text="Empty: all available.")
