@@ -14,7 +14,7 @@ from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmgateway.errors import ApiError, InvalidRequest, NotFound
+from llmgateway.errors import ApiError, InvalidRequest, NotFound, ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -56,9 +56,21 @@ def _first_validation_error(detail, path: str = "") -> tuple[str, str | None]:
     return str(detail), path or None
 
 
+def database_unreachable(exc: BaseException) -> bool:
+    """A lost or refused database connection (Django's or the hot path's psycopg pool), as
+    opposed to a bug: the client gets 503 `service_unavailable`, not a 500."""
+    import psycopg
+    from django.db import InterfaceError, OperationalError
+
+    return isinstance(exc, OperationalError | InterfaceError | psycopg.OperationalError)
+
+
 def api_error_from_exception(exc: Exception) -> ApiError | None:
     if isinstance(exc, ApiError):
         return exc
+    if database_unreachable(exc):
+        logger.warning("database unavailable: %s", exc)
+        return ServiceUnavailable()
     if isinstance(exc, Http404 | drf.NotFound):
         return NotFound()
     if isinstance(exc, drf.ValidationError):

@@ -43,3 +43,13 @@ class IdempotencyConflict(ApiError):
     status = 409
     code = "idempotency_conflict"
     default_message = "This idempotency key was already used with different parameters."
+
+
+class ServiceUnavailable(ApiError):
+    """The database can't be reached: nothing was done (no hold, no charge); retry later."""
+
+    status = 503
+    code = "service_unavailable"
+    type = "api_error"
+    default_message = "The service is temporarily unavailable; nothing was charged. Retry shortly."
+    retry_after_seconds = 1

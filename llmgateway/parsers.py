@@ -28,8 +28,14 @@ def contains_nul(value) -> bool:
 
 class StrictJSONParser(JSONParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        data = super().parse(stream, media_type, parser_context)
-        if contains_nul(data):
+        # JSON nested deeper than Python's recursion limit raises RecursionError, which DRF's
+        # parser doesn't turn into a ParseError: it would be a 500.
+        try:
+            data = super().parse(stream, media_type, parser_context)
+            has_nul = contains_nul(data)
+        except RecursionError:
+            raise InvalidRequest("The request body is nested too deeply.") from None
+        if has_nul:
             raise InvalidRequest("Strings may not contain the NUL character (\\u0000).")
         return data
 

@@ -1,0 +1,222 @@
+"""Ledger throughput: settled requests/s through the hot path's money steps vs raw PostgreSQL.
+
+    .venv/bin/python bench/ledger.py [--seconds 10] [--clients 16]
+
+On a fresh database (cloned from bench/overhead.py's migrated template), `--clients` concurrent
+asyncio clients each loop reserve + settle through proxy/hotpath_pg.py (the statements, pool and
+transactions the gateway runs per billed request), first each on its own wallet ("distinct"),
+then all on one wallet ("hot"). Beside each, `pgbench` runs the same two statements (the
+reserve in its own transaction with `synchronous_commit` off, pipelined as ours is; the settle
+durable) from a custom script, with the same number of clients and duration: the raw
+PostgreSQL figure. Prints settled/s for both and the ratio (target: ours ≥ 50% of raw on
+distinct wallets). Ends with ledger_check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.overhead import PG, PYTHON, ROOT, machine_busy_seconds, migrations_fingerprint, psql
+
+LEDGER_DB = "llmgw_ledger"
+HOLD_NANOS = 1_000_000
+COST_NANOS = 700_000
+
+
+def fresh_ledger_database() -> str:
+    template = f"llmgw_bench_tpl_{migrations_fingerprint()}"
+    if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
+        raise SystemExit(f"no template {template}: run bench/overhead.py or bench/load.py once")
+    psql(f'DROP DATABASE IF EXISTS "{LEDGER_DB}" WITH (FORCE)')
+    for attempt in range(30):  # a clone fails while another bench is cloning the template
+        try:
+            psql(f'CREATE DATABASE "{LEDGER_DB}" TEMPLATE "{template}"')
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 29:
+                raise
+            time.sleep(1)
+    return f"{PG}/{LEDGER_DB}"
+
+
+def targets_create(clients: int) -> None:
+    """One session per client: on its own wallet (scenario 1) or all on one wallet (2)."""
+    from django.db import connection
+
+    from llmgateway.services import project_bootstrap
+    from sessions_app.services import session_mint
+    from wallets.services.movements import wallet_credit
+
+    _, project, _ = project_bootstrap(
+        organization_name="ledger", project_name="ledger", livemode=True
+    )
+    rows = []
+    for scenario in (1, 2):
+        for client in range(1, clients + 1):
+            external_id = f"distinct_{client}" if scenario == 1 else "hot"
+            session, _ = session_mint(
+                project=project, livemode=True, external_id=external_id, ttl_seconds=3600
+            )
+            if scenario == 1 or client == 1:
+                wallet_credit(wallet_id=session.wallet_id, amount_nanos=10**15)
+            rows.append((scenario, client, session.wallet_id, session.pk, session.token_hash))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE ledger_bench_target (scenario int, n int, wallet_id text,"
+            " session_id text, token_hash text, PRIMARY KEY (scenario, n))"
+        )
+        cursor.executemany("INSERT INTO ledger_bench_target VALUES (%s, %s, %s, %s, %s)", rows)
+    connection.close()
+
+
+def targets(scenario: int) -> list[tuple[str, str, str]]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT wallet_id, session_id, token_hash FROM ledger_bench_target"
+            " WHERE scenario = %s ORDER BY n",
+            [scenario],
+        )
+        rows = cursor.fetchall()
+    connection.close()
+    return rows
+
+
+async def ours(scenario: int, seconds: float) -> int:
+    from proxy import hotpath_pg
+
+    settled = 0
+    deadline = time.perf_counter() + seconds
+
+    async def client(wallet_id: str, session_id: str, token_hash: str) -> None:
+        nonlocal settled
+        number = 0
+        while time.perf_counter() < deadline:
+            number += 1
+            hold = await hotpath_pg.hold_reserve_on_wallet(
+                wallet_id=wallet_id, session_id=session_id, token_hash=token_hash,
+                livemode=True, amount_nanos=HOLD_NANOS,
+                request_id=f"req_ours_{scenario}_{session_id}_{number}",
+            )  # fmt: skip
+            await hotpath_pg.hold_finish(hold, cost_nanos=COST_NANOS, status="settled")
+            settled += 1
+
+    rows = await asyncio.to_thread(targets, scenario)
+    await asyncio.gather(*(client(*row) for row in rows))
+    return settled
+
+
+def pgbench_script() -> str:
+    """The hot path's reserve and settle, with pgbench variables for psycopg's parameters."""
+    from proxy.hotpath_pg import FINISH_ON_WALLET, RESERVE_ON_WALLET
+
+    hold_id = "('hld_pgb_' || :client_id || '_' || :r)"
+    values = {
+        "hold_id": hold_id,
+        "request_id": "('req_pgb_' || :client_id || '_' || :r)",
+        "wallet_id": ":wallet_id",
+        "holder_id": ":wallet_id",
+        "session_id": ":session_id",
+        "token_hash": ":token_hash",
+        "amount_nanos": f"{HOLD_NANOS}::bigint",
+        "cost_nanos": f"{COST_NANOS}::bigint",
+        "ttl_seconds": "900",
+        "livemode": "true",
+        "status": "'settled'",
+    }
+
+    def substitute(sql: str) -> str:
+        return re.sub(r"%\((\w+)\)s", lambda m: values[m.group(1)], sql).strip() + ";"
+
+    return "\n".join(
+        [
+            "\\set r random(1, 9000000000000000)",
+            "SELECT wallet_id, session_id, token_hash FROM ledger_bench_target"
+            " WHERE scenario = :scenario AND n = :client_id + 1 \\gset",
+            "\\startpipeline",
+            "BEGIN;",
+            "SET LOCAL synchronous_commit TO off;",
+            substitute(RESERVE_ON_WALLET),
+            "COMMIT;",
+            "\\endpipeline",
+            substitute(FINISH_ON_WALLET),
+        ]
+    )
+
+
+def raw(scenario: int, seconds: float, clients: int, script: Path) -> tuple[float, str]:
+    result = subprocess.run(
+        ["pgbench", "-n", "-M", "prepared", "-c", str(clients), "-j", "2", "-T",
+         str(int(seconds)), "-D", f"scenario={scenario}", "-f", str(script),
+         f"{PG}/{LEDGER_DB}"],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    match = re.search(r"tps = ([\d.]+) \(without initial connection time\)", result.stdout)
+    if result.returncode or not match:
+        raise RuntimeError(f"pgbench failed:\n{result.stdout[-1500:]}\n{result.stderr[-1500:]}")
+    failed = re.search(r"number of failed transactions: (\d+)", result.stdout)
+    return float(match.group(1)), (failed.group(1) if failed else "0")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=16)
+    args = parser.parse_args()
+
+    os.environ["DATABASE_URL"] = fresh_ledger_database()
+    os.environ["HOTPATH_PG_POOL_SIZE"] = str(args.clients)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmgateway.settings")
+    import django
+
+    django.setup()
+    targets_create(args.clients)
+    script = Path(tempfile.mkdtemp(prefix="llmgw-ledger-")) / "reserve_settle.sql"
+    script.write_text(pgbench_script())
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+
+    print(f"{args.clients} clients, {args.seconds:.0f} s per cell; pgbench script {script}")
+    print("| wallets | ours settled/s | raw pgbench settled/s | ours / raw | machine busy |")
+    print("|---|--:|--:|--:|--:|")
+    ratios = {}
+    for scenario, name in ((1, "distinct"), (2, "one hot wallet")):
+        busy_before, started = machine_busy_seconds(), time.perf_counter()
+        settled = asyncio.run(ours(scenario, args.seconds))
+        ours_rate = settled / (time.perf_counter() - started)
+        busy = (machine_busy_seconds() - busy_before) / (time.perf_counter() - started)
+        raw_rate, failed = raw(scenario, args.seconds, args.clients, script)
+        ratios[name] = ours_rate / raw_rate
+        failures = f" ({failed} failed)" if failed != "0" else ""
+        print(
+            f"| {name} | {ours_rate:.0f} | {raw_rate:.0f}{failures} "
+            f"| {ratios[name]:.0%} | {busy / (os.cpu_count() or 1):.0%} |",
+            flush=True,
+        )
+    check = subprocess.run(
+        [PYTHON, "manage.py", "ledger_check"], cwd=ROOT, env=os.environ, capture_output=True,
+        text=True,
+    )  # fmt: skip
+    print(f"\nours/raw on distinct wallets: {ratios['distinct']:.0%} (target ≥ 50%)")
+    print(f"load average {os.getloadavg()[0]:.1f}; ledger_check: "
+          f"{'ok' if check.returncode == 0 else 'FAILED ' + check.stdout[-300:]}")  # fmt: skip
+    return check.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
