@@ -2,6 +2,7 @@
 
 import os
 
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmgateway.settings")
@@ -10,11 +11,18 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from llmgateway.asgi_threads import SharedThreadForAsyncViews  # noqa: E402
 from llmgateway.routing import websocket_urlpatterns  # noqa: E402
+from llmgateway.static_cors import SdkStaticCorsMiddleware  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        # /static/ (admin, dashboard, the browser SDK) is answered from the app's static folders
+        # so that one daphne process is the whole platform; every other path goes straight to
+        # Django. A CDN or reverse proxy in front can take /static/ over (docs/operations.md).
+        "http": SdkStaticCorsMiddleware(
+            ASGIStaticFilesHandler(SharedThreadForAsyncViews(django_asgi_app))
+        ),
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -109,7 +109,8 @@ class _RedisForLoop:
 _redis_clients: dict[int, _RedisForLoop] = {}
 
 
-def _redis() -> _RedisForLoop:
+def redis_for_loop() -> _RedisForLoop:
+    """This event loop's asyncio Redis client (REDIS_URL), for counters on the hot path."""
     loop = asyncio.get_running_loop()
     current = _redis_clients.get(id(loop))
     if current is None or current.closed or current.keeper.get_loop() is not loop:
@@ -132,7 +133,7 @@ async def rate_limit_acheck(principal: Principal) -> None:
     window = int(now // WINDOW_SECONDS)
     key = cache.make_and_validate_key(f"ratelimit:{principal.rate_limit_key}:{window}")
     try:
-        async with _redis().client.pipeline(transaction=False) as pipe:
+        async with redis_for_loop().client.pipeline(transaction=False) as pipe:
             pipe.set(key, 0, ex=WINDOW_SECONDS + 5, nx=True)
             pipe.incr(key)
             _, count = await pipe.execute()

@@ -126,7 +126,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             raise MessageTooLarge(f"Messages may be at most {limit} bytes.")
         try:
             content = json.loads(text_data)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested deeper than Python can
             raise InvalidRequest("The message is not valid JSON.") from None
         if not isinstance(content, dict) or not isinstance(content.get("type"), str):
             raise InvalidRequest('A message is a JSON object with a string "type".')

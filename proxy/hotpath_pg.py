@@ -173,6 +173,39 @@ WHERE s.id = %(session_id)s
 """
 KEY_REVOKED = "SELECT revoked_at IS NOT NULL FROM llmgateway_apikey WHERE id = %(api_key_id)s"
 
+# Request logs and their daily aggregates (proxy/logs.py), as `request_logs_write` writes them:
+# a log row that is already there (same request id) is skipped, and every batch adds its totals
+# to each bucket, creating it on first use.
+REQUEST_LOG_INSERT = """
+INSERT INTO proxy_requestlog (
+    request_id, created_at, project_id, api_key_id, livemode, session_id, customer_id, wallet_id,
+    endpoint, model, stream, input_tokens, output_tokens, cached_input_tokens, images, cost_nanos,
+    latency_ms, status_code, error_code, outcome)
+VALUES (
+    %(request_id)s, %(created_at)s, %(project_id)s, %(api_key_id)s, %(livemode)s, %(session_id)s,
+    %(customer_id)s, %(wallet_id)s, %(endpoint)s, %(model)s, %(stream)s, %(input_tokens)s,
+    %(output_tokens)s, %(cached_input_tokens)s, %(images)s, %(cost_nanos)s, %(latency_ms)s,
+    %(status_code)s, %(error_code)s, %(outcome)s)
+ON CONFLICT (request_id) DO NOTHING
+"""
+USAGE_ADD = """
+INSERT INTO proxy_usagedaily (
+    date, project_id, api_key_id, model, livemode,
+    requests, errors, input_tokens, output_tokens, cached_input_tokens, images, cost_nanos)
+VALUES (
+    %(date)s, %(project_id)s, %(api_key_id)s, %(model)s, %(livemode)s,
+    %(requests)s, %(errors)s, %(input_tokens)s, %(output_tokens)s, %(cached_input_tokens)s,
+    %(images)s, %(cost_nanos)s)
+ON CONFLICT ON CONSTRAINT usagedaily_unique_bucket DO UPDATE SET
+    requests = proxy_usagedaily.requests + EXCLUDED.requests,
+    errors = proxy_usagedaily.errors + EXCLUDED.errors,
+    input_tokens = proxy_usagedaily.input_tokens + EXCLUDED.input_tokens,
+    output_tokens = proxy_usagedaily.output_tokens + EXCLUDED.output_tokens,
+    cached_input_tokens = proxy_usagedaily.cached_input_tokens + EXCLUDED.cached_input_tokens,
+    images = proxy_usagedaily.images + EXCLUDED.images,
+    cost_nanos = proxy_usagedaily.cost_nanos + EXCLUDED.cost_nanos
+"""
+
 
 # --- what a hold is on --------------------------------------------------------------------------
 
@@ -286,7 +319,9 @@ def _conninfo() -> dict:
         "port": database.get("PORT") or None,
         "application_name": "llmgateway-hotpath",
     }
-    return {key: value for key, value in info.items() if value is not None}
+    info = {key: value for key, value in info.items() if value is not None}
+    info["prepare_threshold"] = settings.HOTPATH_PG_PREPARE_THRESHOLD  # None: never prepare
+    return info
 
 
 def pool() -> LoopPool:
@@ -436,3 +471,12 @@ def _ensure_revenue_account(livemode: bool) -> None:
 
     with transaction.atomic():
         account_for_system(kind=LedgerAccount.Kind.PLATFORM_USAGE_REVENUE, livemode=livemode)
+
+
+async def request_logs_write(*, rows: list[dict], buckets: list[dict]) -> None:
+    """Insert log rows and add to their daily buckets in one transaction (buckets in a fixed
+    order, so two processes adding to the same ones can't deadlock)."""
+    async with pool().connection() as connection, connection.transaction():
+        cursor = connection.cursor()
+        await cursor.executemany(REQUEST_LOG_INSERT, rows)
+        await cursor.executemany(USAGE_ADD, buckets)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
 
 from asgiref.sync import sync_to_async
@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
+from proxy import hotpath_pg
 from proxy.models import RequestLog, UsageDaily
 
 logger = logging.getLogger(__name__)
@@ -47,64 +48,72 @@ class LogEntry:
     outcome: str
 
 
+BUCKET_FIELDS = ("date", "project_id", "api_key_id", "model", "livemode")
+USAGE_TOTALS = (
+    "requests",
+    "errors",
+    "input_tokens",
+    "output_tokens",
+    "cached_input_tokens",
+    "images",
+    "cost_nanos",
+)
+_TOKEN_TOTALS = ("input_tokens", "output_tokens", "cached_input_tokens", "images")
+
+
+def usage_buckets(entries: list[LogEntry]) -> list[tuple[dict, dict[str, int]]]:
+    """(bucket, totals) per day, project, key, model and mode, in a fixed order (so two writers
+    adding to the same buckets take their row locks in the same order)."""
+    buckets: dict[tuple, dict[str, int]] = {}
+    for entry in entries:
+        key = (
+            entry.created_at.date(),
+            entry.project_id,
+            entry.api_key_id,
+            entry.model,
+            entry.livemode,
+        )
+        totals = buckets.setdefault(key, dict.fromkeys(USAGE_TOTALS, 0))
+        totals["requests"] += 1
+        totals["errors"] += 1 if entry.status_code >= 400 else 0
+        for field in _TOKEN_TOTALS:
+            totals[field] += getattr(entry, field)
+        totals["cost_nanos"] += entry.cost_nanos
+    return [
+        (dict(zip(BUCKET_FIELDS, key, strict=True)), buckets[key])
+        for key in sorted(buckets, key=str)
+    ]
+
+
 def request_logs_write(*, entries: list[LogEntry]) -> None:
-    """Insert log rows and add them to the daily aggregates, in one transaction."""
+    """Insert log rows and add them to the daily aggregates, in one transaction (the ORM path:
+    SQLite; proxy/hotpath_pg.py writes the same rows on PostgreSQL)."""
     if not entries:
         return
     with transaction.atomic():
         RequestLog.objects.bulk_create(
-            [RequestLog(**asdict(entry)) for entry in entries], ignore_conflicts=True
+            [RequestLog(**vars(entry)) for entry in entries], ignore_conflicts=True
         )
-        buckets: dict[tuple, dict[str, int]] = {}
-        for entry in entries:
-            key = (
-                entry.created_at.date(),
-                entry.project_id,
-                entry.api_key_id,
-                entry.model,
-                entry.livemode,
-            )
-            totals = buckets.setdefault(
-                key,
-                dict.fromkeys(
-                    (
-                        "requests",
-                        "errors",
-                        "input_tokens",
-                        "output_tokens",
-                        "cached_input_tokens",
-                        "images",
-                        "cost_nanos",
-                    ),
-                    0,
-                ),
-            )
-            totals["requests"] += 1
-            totals["errors"] += 1 if entry.status_code >= 400 else 0
-            for field in ("input_tokens", "output_tokens", "cached_input_tokens", "images"):
-                totals[field] += getattr(entry, field)
-            totals["cost_nanos"] += entry.cost_nanos
-        for key in sorted(buckets, key=str):
-            _usage_add(key, buckets[key])
+        for bucket, totals in usage_buckets(entries):
+            _usage_add(bucket, totals)
 
 
-def _usage_add(key: tuple, totals: dict[str, int]) -> None:
-    date, project_id, api_key_id, model, livemode = key
-    match = {
-        "date": date,
-        "project_id": project_id,
-        "api_key_id": api_key_id,
-        "model": model,
-        "livemode": livemode,
-    }
+async def _request_logs_write_pg(entries: list[LogEntry]) -> None:
+    await hotpath_pg.request_logs_write(
+        rows=[vars(entry) for entry in entries],
+        buckets=[bucket | totals for bucket, totals in usage_buckets(entries)],
+    )
+
+
+def _usage_add(bucket: dict, totals: dict[str, int]) -> None:
     increments = {field: F(field) + value for field, value in totals.items()}
-    if UsageDaily.objects.filter(**match).update(**increments):
+    if UsageDaily.objects.filter(**bucket).update(**increments):
         return
     try:
         with transaction.atomic():
-            UsageDaily.objects.create(**match, **totals)
+            UsageDaily.objects.create(**bucket, **totals)
     except IntegrityError:  # another process created the bucket first
-        UsageDaily.objects.filter(**match).update(**increments)
+        UsageDaily.objects.filter(**bucket).update(**increments)
 
 
 class RequestLogQueue:
@@ -125,7 +134,10 @@ class RequestLogQueue:
         while self._buffer:
             batch, self._buffer = self._buffer[:MAX_BATCH], self._buffer[MAX_BATCH:]
             try:
-                await sync_to_async(request_logs_write, thread_sensitive=False)(entries=batch)
+                if settings.HOTPATH_PG:  # no thread hop, no ORM objects: plain SQL
+                    await _request_logs_write_pg(batch)
+                else:
+                    await sync_to_async(request_logs_write, thread_sensitive=False)(entries=batch)
             except Exception:
                 logger.exception("could not write %d request log rows", len(batch))
 

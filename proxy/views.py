@@ -11,8 +11,8 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from billing.selectors import catalog_models_available
-from llmgateway.api import InternalError, MethodNotAllowed
-from llmgateway.errors import ApiError, InvalidRequest
+from llmgateway.api import InternalError, MethodNotAllowed, database_unreachable
+from llmgateway.errors import ApiError, InvalidRequest, ServiceUnavailable
 from llmgateway.money import nanos_to_usd
 from llmgateway.parsers import contains_nul
 from proxy import gateway
@@ -33,9 +33,10 @@ def error_json(error: ApiError) -> JsonResponse:
 def _json_body(request) -> object:
     try:
         body = json.loads(request.body or b"null")
-    except (ValueError, UnicodeDecodeError):
+        has_nul = contains_nul(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # Recursion: nested too deep
         raise InvalidRequest("The request body is not valid JSON.") from None
-    if contains_nul(body):
+    if has_nul:
         raise InvalidRequest("Strings may not contain the NUL character (\\u0000).")
     return body
 
@@ -61,7 +62,10 @@ def api_view(method: str):
                 return await view(request, *args, **kwargs)
             except ApiError as error:
                 return error_json(error)
-            except Exception:
+            except Exception as error:
+                if database_unreachable(error):
+                    logger.warning("database unavailable in %s: %s", request.path, error)
+                    return error_json(ServiceUnavailable())
                 logger.exception("unhandled error in %s", request.path)
                 return error_json(InternalError())
 

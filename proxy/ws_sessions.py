@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from llmgateway.errors import ApiError
+from proxy.auth import rate_limit_acheck, redis_for_loop
 from sessions_app.authentication import Principal
 from sessions_app.errors import RateLimited, SessionExpired, SessionRevoked
 from sessions_app.models import EmbeddedSession
@@ -38,20 +39,23 @@ def _slot_key(principal: Principal) -> str:
     return f"ws:inflight:{principal.session.pk}"
 
 
+# Gives a slot back only while the counter exists: a DECR on an expired key would create one
+# at -1 with no expiry, and the session would get one chat more than its limit for ever.
+_RELEASE_SCRIPT = """
+if redis.call('exists', KEYS[1]) == 1 then return redis.call('decr', KEYS[1]) end
+return nil
+"""
+
+
 def _slot_acquire(principal: Principal) -> bool:
-    """Count one more chat for the session (and the per-minute rate limit); True if counted."""
+    """The local-memory variant (no REDIS_URL): no I/O, so no thread hop either."""
     rate_limit_check(principal)
     limit = settings.WS_MAX_CONCURRENT_PER_SESSION
     if limit <= 0:
         return False
     key = _slot_key(principal)
-    try:
-        cache.add(key, 0, timeout=SLOT_COUNTER_TTL_SECONDS)
-        count = cache.incr(key)
-    except Exception:  # like the rate limit, an outage of the cache fails open
-        logger.warning("WebSocket slot counter unavailable; allowing the chat", exc_info=True)
-        return False
-    if count > limit:
+    cache.add(key, 0, timeout=SLOT_COUNTER_TTL_SECONDS)
+    if cache.incr(key) > limit:
         _slot_release(principal)
         raise RateLimited(f"At most {limit} chats may be in flight at once for one session.")
     return True
@@ -62,16 +66,43 @@ def _slot_release(principal: Principal) -> None:
         cache.decr(_slot_key(principal))
     except ValueError:  # the counter expired: nothing left to give back
         return
-    except Exception:
-        logger.warning("WebSocket slot counter unavailable", exc_info=True)
 
 
 async def session_slot_acquire(principal: Principal) -> bool:
-    return await sync_to_async(_slot_acquire, thread_sensitive=False)(principal)
+    """Count one more chat for the session (and the per-minute rate limit); True if counted.
+
+    With Redis, one pipelined round trip on this loop's client: no thread hop per chat.
+    """
+    if not settings.REDIS_URL:
+        return _slot_acquire(principal)
+    await rate_limit_acheck(principal)
+    limit = settings.WS_MAX_CONCURRENT_PER_SESSION
+    if limit <= 0:
+        return False
+    key = cache.make_and_validate_key(_slot_key(principal))
+    try:
+        async with redis_for_loop().client.pipeline(transaction=False) as pipe:
+            pipe.set(key, 0, ex=SLOT_COUNTER_TTL_SECONDS, nx=True)
+            pipe.incr(key)
+            _, count = await pipe.execute()
+    except Exception:  # like the rate limit, an outage of the cache fails open
+        logger.warning("WebSocket slot counter unavailable; allowing the chat", exc_info=True)
+        return False
+    if count > limit:
+        await session_slot_release(principal)
+        raise RateLimited(f"At most {limit} chats may be in flight at once for one session.")
+    return True
 
 
 async def session_slot_release(principal: Principal) -> None:
-    await sync_to_async(_slot_release, thread_sensitive=False)(principal)
+    if not settings.REDIS_URL:
+        _slot_release(principal)
+        return
+    key = cache.make_and_validate_key(_slot_key(principal))
+    try:
+        await redis_for_loop().client.eval(_RELEASE_SCRIPT, 1, key)
+    except Exception:
+        logger.warning("WebSocket slot counter unavailable", exc_info=True)
 
 
 REFRESHED_MESSAGE = "This session token was refreshed: reconnect with the new token."

@@ -1,0 +1,40 @@
+"""One long-lived thread for Django's per-request sync work on the async API views.
+
+Django's ASGI handler runs each request in a fresh `ThreadSensitiveContext`: the first
+thread-sensitive call in it (the `request_started` and `request_finished` signal receivers run
+so on every request, even for an async view) starts a new thread, and the context's exit starts
+another to join it. For the billed endpoints (async views whose own database work never takes
+that thread) that is two thread starts per request for a few microseconds of work, measured at
+about a tenth of the server's CPU under load (docs/performance.md). Here those requests enter a
+context with one shared single-thread executor instead, so the handler's own context is a no-op
+and the signal receivers run on a thread that lives as long as the process.
+
+Only these paths: a sync view (the DRF endpoints) runs entirely on its context's thread, and
+sharing one thread there would serialize every request.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from asgiref.sync import ThreadSensitiveContext
+
+
+def async_view_paths() -> frozenset[str]:
+    """The OpenAI-compatible endpoints (proxy/urls.py, every one an async view) under /v1/."""
+    from proxy.urls import urlpatterns
+
+    return frozenset(f"/v1/{pattern.pattern}" for pattern in urlpatterns)
+
+
+class SharedThreadForAsyncViews:
+    def __init__(self, app, paths: frozenset[str] | None = None) -> None:
+        self.app = app
+        self.paths = async_view_paths() if paths is None else paths
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-views-sync")
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and scope["path"] in self.paths:
+            async with ThreadSensitiveContext(executor=self.executor):
+                return await self.app(scope, receive, send)
+        return await self.app(scope, receive, send)
