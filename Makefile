@@ -5,14 +5,15 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate seed serve test test-fast lint format worker clean bench
+.PHONY: install run migrate seed serve test test-fast lint format worker clean bench bench-load bench-ledger example
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml sdk/python/pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e sdk/python
 	touch $@
 
 install: $(VENV)/.installed
@@ -58,3 +59,23 @@ clean:
 # Redis on loopback, and LiteLLM in its own venv (LITELLM_BIN, default /tmp/litellm-venv).
 bench: install
 	$(BIN)/python bench/overhead.py $(BENCH_ARGS)
+
+# Mixed load on the production stack (uvicorn, PostgreSQL, Redis, a Celery worker) and the books
+# check; and the ledger's settled/s vs pgbench (docs/performance.md "Load", "Ledger throughput").
+bench-load: install
+	$(BIN)/python bench/load.py $(BENCH_ARGS)
+
+bench-ledger: install
+	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
+
+# The embeddable-credits example (examples/embeddable_credits, docs/quickstart.md): a developer's
+# backend on :8001 against `make run` on :8000. The key is LLMGATEWAY_SECRET_KEY if set, else a
+# fresh test key of the demo project (the one `make run` seeds, which allows this origin).
+EXAMPLE_PORT ?= 8001
+example: install
+	@key="$${LLMGATEWAY_SECRET_KEY:-$$($(BIN)/python manage.py bootstrap_project --org "Demo Org" \
+		--project "Demo App" --origin http://127.0.0.1:$(EXAMPLE_PORT) \
+		--origin http://localhost:$(EXAMPLE_PORT) --json \
+		| $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["secretKey"])')}"; \
+	LLMGATEWAY_SECRET_KEY="$$key" LLMGATEWAY_URL=http://$(HOST):$(PORT) PORT=$(EXAMPLE_PORT) \
+		$(BIN)/python examples/embeddable_credits/server.py

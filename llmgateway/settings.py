@@ -11,8 +11,10 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# The development default starts with Django's "django-insecure-" marker, so `manage.py check
+# --deploy` fails (security.W009) on a server that forgot to set its own.
 SECRET_KEY = env.str(
-    "SECRET_KEY", default="dev-insecure-secret-key-change-me-in-production-0123456789"
+    "SECRET_KEY", default="django-insecure-dev-secret-key-change-me-in-production-0123456789"
 )
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -36,18 +38,20 @@ INSTALLED_APPS = [
     "billing",
     "proxy",
     "payouts",
+    "dashboard",
 ]
 
+# Django's stock middleware, minus the thread hops on the API (llmgateway/middleware.py).
 MIDDLEWARE = [
-    "django.middleware.security.SecurityMiddleware",
+    "llmgateway.middleware.InlineSecurityMiddleware",
     "llmgateway.parsers.reject_nul_middleware",
     "sessions_app.cors.SessionCorsMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "llmgateway.middleware.PagesSessionMiddleware",
+    "llmgateway.middleware.InlineCommonMiddleware",
+    "llmgateway.middleware.PagesCsrfViewMiddleware",
+    "llmgateway.middleware.PagesAuthenticationMiddleware",
+    "llmgateway.middleware.PagesMessageMiddleware",
+    "llmgateway.middleware.InlineXFrameOptionsMiddleware",
 ]
 
 ROOT_URLCONF = "llmgateway.urls"
@@ -84,8 +88,30 @@ if DATABASE_IS_SQLITE:
     # one per test process so parallel runs don't clobber each other.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f"test_db_{os.getpid()}.sqlite3")}
 else:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+    # Under ASGI every request runs its sync code on a thread of its own, so a persistent
+    # connection (CONN_MAX_AGE > 0) stays open in a thread that has finished until the garbage
+    # collector finds it: a burst of requests opened more connections than PostgreSQL allows.
+    # Django's advice for ASGI is what we do: close at the end of each request (0), or borrow from
+    # a per-process psycopg pool (DATABASE_POOL_MAX_SIZE > 0), which bounds the connections a
+    # process can hold. docs/deploy.md "PostgreSQL".
+    _pool_max_size = env.int("DATABASE_POOL_MAX_SIZE", default=0)
+    if _pool_max_size > 0:
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": min(env.int("DATABASE_POOL_MIN_SIZE", default=1), _pool_max_size),
+            "max_size": _pool_max_size,
+            # Waiting longer than this for a free connection is a 503 `service_unavailable`.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT_SECONDS", default=10.0),
+        }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # Django refuses persistent + pooled
+    else:
+        DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Behind PgBouncer in transaction mode a server connection changes hands between
+    # transactions, so nothing may outlive one: no server-side cursors (`.iterator()`) and no
+    # prepared statements (Django binds client-side already; the hot path's psycopg connections
+    # prepare after 5 runs unless told not to). docs/deploy.md.
+    if env.bool("PGBOUNCER_TRANSACTION_POOLING", default=False):
+        DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -102,7 +128,23 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+
+# --- The developer dashboard (dashboard/; docs/dashboard.md) --------------------------------
+LOGIN_URL = "dashboard:login"
+LOGIN_REDIRECT_URL = "dashboard:home"
+LOGOUT_REDIRECT_URL = "dashboard:login"
+# Password-reset and invitation emails; the console backend prints them (set SMTP in production:
+# EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST and friends).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LLM Gateway <noreply@localhost>")
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The browser SDK (sdk/js) is served as /static/llmgateway/client.js, elements.js, react.js.
+STATICFILES_DIRS = [("llmgateway", BASE_DIR / "sdk" / "js")]
 
 # --- Redis: Celery broker, channel layer, cache ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -110,7 +152,7 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "llmgateway.channel_layers.OutageTolerantRedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
@@ -131,7 +173,10 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# With acks_late, a task whose worker died is redelivered once this many seconds have passed
+# since it was taken (Redis broker); keep it above the longest task.
+CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="llmgateway")
 CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {
@@ -144,6 +189,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "low-balance-scan": {
         "task": "billing.tasks.wallets_low_balance_scan",
+        "schedule": 60.0,
+    },
+    "payouts-automatic": {
+        "task": "payouts.tasks.payouts_automatic",
+        "schedule": env.float("PAYOUT_AUTO_INTERVAL_SECONDS", default=3600.0),
+    },
+    "payouts-resume-stuck": {
+        "task": "payouts.tasks.payouts_resume_stuck",
         "schedule": 60.0,
     },
 }
@@ -162,11 +215,30 @@ LOW_BALANCE_THRESHOLD_USD = env.str("LOW_BALANCE_THRESHOLD_USD", default="1")
 WEBHOOK_ALLOW_HTTP_LOOPBACK = env.bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 
+# --- Connect onboarding and margin payouts (payouts/; docs/payouts.md) -------------------------
+PAYOUT_MIN_USD = env.str("PAYOUT_MIN_USD", default="1")
+# Automatic payouts pay organizations whose available margin reaches this (per-organization
+# override in admin: Payout settings).
+PAYOUT_AUTO_THRESHOLD_USD = env.str("PAYOUT_AUTO_THRESHOLD_USD", default="25")
+# A pending or processing payout untouched this long is handed to the transfer task again.
+PAYOUT_STUCK_AFTER_SECONDS = env.int("PAYOUT_STUCK_AFTER_SECONDS", default=300)
+# Where Stripe sends the developer after onboarding (returnUrl) or when the link expired
+# (refreshUrl), unless the request names them.
+CONNECT_RETURN_URL = env.str("CONNECT_RETURN_URL", default="")
+CONNECT_REFRESH_URL = env.str("CONNECT_REFRESH_URL", default="")
+
 # The hot path's money steps as plain SQL on an async connection pool (proxy/hotpath_pg.py);
 # PostgreSQL only, on by default there. Each process (worker) opens up to HOTPATH_PG_POOL_SIZE
 # connections to the database for it.
 HOTPATH_PG = env.bool("HOTPATH_PG", default=not DATABASE_IS_SQLITE)
 HOTPATH_PG_POOL_SIZE = env.int("HOTPATH_PG_POOL_SIZE", default=16)
+# psycopg prepares a statement after this many runs on a connection; none behind PgBouncer in
+# transaction mode (whose server connections change hands between transactions).
+HOTPATH_PG_PREPARE_THRESHOLD = (
+    None
+    if env.bool("PGBOUNCER_TRANSACTION_POOLING", default=False)
+    else env.int("HOTPATH_PG_PREPARE_THRESHOLD", default=5)
+)
 # With the fast path, the billed endpoints remember an authenticated key or session this long
 # in process (revocation still applies at once: the reserve statement re-checks it).
 PRINCIPAL_CACHE_SECONDS = env.float("PRINCIPAL_CACHE_SECONDS", default=10.0)
@@ -232,3 +304,24 @@ if not DEBUG:
     CSRF_COOKIE_HTTPONLY = False
     SECURE_CONTENT_TYPE_NOSNIFF = True
     X_FRAME_OPTIONS = "DENY"
+
+# --- HTTPS (docs/security.md) ------------------------------------------------------------------
+# `make run` serves plain http on localhost, so the HTTPS-only settings switch on together with
+# DEPLOY_HTTPS=true (production, behind TLS); each can still be set on its own.
+DEPLOY_HTTPS = env.bool("DEPLOY_HTTPS", default=False)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=DEPLOY_HTTPS)
+# Load balancers probe health over plain http.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if DEPLOY_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=DEPLOY_HTTPS)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=DEPLOY_HTTPS)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=DEPLOY_HTTPS)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=DEPLOY_HTTPS)
+SECURE_REFERRER_POLICY = "same-origin"
+# Only behind a proxy that terminates TLS and overwrites X-Forwarded-Proto: anywhere else a
+# client could claim https with it.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Django's checks look for its own middleware by dotted path; ours subclass them
+# (llmgateway/middleware.py) and llmgateway/checks.py runs the same checks for the subclasses.
+SILENCED_SYSTEM_CHECKS = ["security.W001", "security.W002", "security.W003"]

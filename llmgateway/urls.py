@@ -10,6 +10,7 @@ from llmgateway.views import ConfigView, health
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("dashboard/", include("dashboard.urls")),
     path("healthz", health, name="health"),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
@@ -19,6 +20,7 @@ urlpatterns = [
     path("v1/", include("wallets.urls")),
     path("v1/", include("billing.urls")),
     path("v1/", include("proxy.urls")),
+    path("v1/", include("payouts.urls")),
 ]
 
 # Unknown paths and crashes answer in the API's error shape, never an HTML page.

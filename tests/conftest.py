@@ -35,6 +35,19 @@ def _forget_system_accounts():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """A channel layer of the test's own. In production a process has one event loop; here each
+    test runs its own, and channels_redis keeps receive bookkeeping (a lock, a receiver count)
+    that a socket left receiving when an earlier test's loop closed would carry into the next
+    test ("Lock … is bound to a different event loop")."""
+    from channels.layers import channel_layers
+
+    channel_layers.backends.pop("default", None)
+    yield
+    channel_layers.backends.pop("default", None)
+
+
+@pytest.fixture(autouse=True)
 def _celery_eager_unless_a_worker_runs(request):
     """With REDIS_URL set, tasks would go to a broker nobody reads unless the test starts a real
     worker (`celery_worker_process` turns eager off for its own duration)."""

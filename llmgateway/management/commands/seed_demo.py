@@ -20,7 +20,13 @@ class Command(BaseCommand):
             organization_name="Demo Org",
             project_name="Demo App",
             markup_percent=Decimal("20"),
-            allowed_origins=["http://127.0.0.1:8000", "http://localhost:8000"],
+            # :8001 is `make example` (examples/embeddable_credits), a developer's own backend.
+            allowed_origins=[
+                "http://127.0.0.1:8000",
+                "http://localhost:8000",
+                "http://127.0.0.1:8001",
+                "http://localhost:8001",
+            ],
         )
         customer, created = services.customer_get_or_create(
             project_id=project.pk, livemode=False, external_id="demo_user", name="Demo User"
