@@ -75,10 +75,12 @@ def wallet_balance_changed(*, wallet_id: str) -> None:
     transaction.on_commit(lambda: _push_now(wallet_id))
 
 
-# Wallets with a push scheduled whose balance has not been read yet: a burst of settles on one
-# wallet then costs one read and one group_send, and the read still sees every commit before it.
-# Keyed by loop too: a task left on a closed loop (tests run several) must not mute a wallet.
-_pending: set[tuple[int, str]] = set()
+# One push task at a time per wallet (and loop): a commit landing while a push is running marks
+# the wallet dirty and that task pushes again after its send. A burst of settles on one wallet
+# then costs few reads and sends, pushes of one wallet never overtake each other, and the last
+# one sent always reads after the last commit. Keyed by loop too: a task left on a closed loop
+# (tests run several) must not mute a wallet.
+_running: dict[tuple[int, str], bool] = {}  # key -> dirty (a commit landed after the last read)
 _running_pushes: set[asyncio.Task] = set()
 
 
@@ -89,20 +91,28 @@ def wallet_balance_changed_soon(*, wallet_id: str) -> None:
     except RuntimeError:  # not called from async code
         return
     key = (id(loop), wallet_id)
-    if key in _pending:
+    if key in _running:
+        _running[key] = True
         return
-    _pending.add(key)
+    _running[key] = True
     task = loop.create_task(_push_async(key))
     _running_pushes.add(task)  # the loop keeps only weak references to tasks
     task.add_done_callback(_running_pushes.discard)
 
 
 async def _push_async(key: tuple[int, str]) -> None:
+    try:
+        while _running.get(key):
+            _running[key] = False  # from here on a new commit needs a read of its own
+            await _push_once(key[1])
+    finally:
+        _running.pop(key, None)
+
+
+async def _push_once(wallet_id: str) -> None:
     from channels.layers import get_channel_layer
 
-    wallet_id = key[1]
     try:
-        _pending.discard(key)  # from here on a new commit needs a read of its own
         layer = get_channel_layer()
         if layer is None:
             return
