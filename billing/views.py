@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
@@ -18,7 +18,7 @@ from billing.serializers import (
     WebhookEndpointSerializer,
 )
 from llmgateway.api import ApiView, keyset_page, list_response, page_limit
-from llmgateway.api_schema import error_responses, list_of
+from llmgateway.api_schema import PAGE_PARAMETERS, error_responses, list_of
 from llmgateway.errors import NotFound
 
 TAG_TOPUPS = "wallet (browser)"
@@ -91,12 +91,6 @@ class TopUpSimulateView(ApiView):
         body.is_valid(raise_exception=True)
         topup = topups.topup_simulate(topup=topup, outcome=body.validated_data["outcome"])
         return Response(TopUpSerializer(topup).data)
-
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="1 to 100, default 20"),
-    OpenApiParameter("cursor", str, description="nextCursor from the previous page"),
-]
 
 
 class WebhookEndpointCollectionView(ApiView):

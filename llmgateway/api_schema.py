@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, inline_serializer
 from rest_framework import serializers
+
+from llmgateway.api import DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT
 
 
 class ErrorDetailSerializer(serializers.Serializer):
@@ -35,6 +37,18 @@ def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
         status: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[status])
         for status in sorted({400, 401, 429, *statuses})
     }
+
+
+# Every cursor-paginated list takes these two. A cursor is opaque: one this API did not return
+# is a 400 `invalid_request` (param `cursor`).
+PAGE_PARAMETERS = [
+    OpenApiParameter(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_LIMIT, "default": DEFAULT_PAGE_LIMIT},
+        description=f"1 to {MAX_PAGE_LIMIT}, default {DEFAULT_PAGE_LIMIT}",
+    ),
+    OpenApiParameter("cursor", str, description="nextCursor from the previous page"),
+]
 
 
 def list_of(item_serializer, name: str):

@@ -113,6 +113,16 @@ else:
     if env.bool("PGBOUNCER_TRANSACTION_POOLING", default=False):
         DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 
+# A read replica for reporting (docs/deploy.md): the dashboard's usage and revenue figures and
+# their CSV export read from it when it is set; money reads (balances, holds, ledgers) and every
+# write stay on the primary. In tests it mirrors the primary.
+DATABASE_REPLICA_URL = env.str("DATABASE_REPLICA_URL", default="")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = env.db_url_config(DATABASE_REPLICA_URL)
+    DATABASES["replica"].setdefault("CONN_MAX_AGE", 0)
+    DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -289,6 +299,11 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # The OpenAI-compatible endpoints are plain async views; their paths are added here.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "proxy.openapi.add_gateway_paths",
+    ],
 }
 
 LOGGING = {

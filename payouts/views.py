@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from llmgateway.api import ApiView, keyset_page, list_response, page_limit
-from llmgateway.api_schema import ErrorSerializer, error_responses, list_of
+from llmgateway.api_schema import PAGE_PARAMETERS, ErrorSerializer, error_responses, list_of
 from payouts import selectors, services
 from payouts.serializers import (
     ConnectOnboardingCreateSerializer,
@@ -19,10 +19,6 @@ from payouts.serializers import (
 
 TAG_CONNECT = "connect"
 TAG_PAYOUTS = "payouts"
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="1 to 100, default 20"),
-    OpenApiParameter("cursor", str, description="nextCursor from the previous page"),
-]
 
 
 def _errors(codes: dict[int, str], *statuses: int) -> dict:

@@ -9,7 +9,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from llmgateway.api import ApiView, keyset_page, list_response, page_limit
-from llmgateway.api_schema import error_responses, list_of
+from llmgateway.api_schema import PAGE_PARAMETERS, error_responses, list_of
 from wallets import selectors, services
 from wallets.models import Customer, LedgerTransaction, Wallet
 from wallets.serializers import (
@@ -25,10 +25,6 @@ from wallets.serializers import (
 )
 
 RECENT_LEDGER_SIZE = 10
-PAGE_PARAMETERS = [
-    OpenApiParameter("limit", int, description="1 to 100, default 20"),
-    OpenApiParameter("cursor", str, description="nextCursor from the previous page"),
-]
 
 
 class CustomerCollectionView(ApiView):
