@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
 from billing.models_topups import DeveloperWebhookEndpoint, TopUp, WebhookDelivery
+from llmgateway.db_aliases import reporting_alias
 from llmgateway.models import ApiKey, Membership, Organization, Project
 from proxy.models import UsageDaily
 from wallets.models import Customer, LedgerEntry
@@ -116,13 +117,14 @@ def revenue_report(*, project: Project, livemode: bool, since: date, until: date
 
     Usage comes from the daily aggregates (UsageDaily); top-ups and margin from credited top-ups
     (status succeeded, on the day they were credited). A refunded top-up no longer counts: its
-    margin was taken back.
+    margin was taken back. Read from the reporting replica when there is one (it may lag).
     """
+    database = reporting_alias()
     by_day = {
         since + timedelta(days=offset): DayFigures(day=since + timedelta(days=offset))
         for offset in range((until - since).days + 1)
     }
-    usage = UsageDaily.objects.filter(
+    usage = UsageDaily.objects.using(database).filter(
         project=project, livemode=livemode, date__gte=since, date__lte=until
     )
     for row in usage.values("date").annotate(
@@ -137,7 +139,7 @@ def revenue_report(*, project: Project, livemode: bool, since: date, until: date
         figures.output_tokens = row["output_tokens"] or 0
         figures.upstream_cost_nanos = row["cost_nanos"] or 0
 
-    topups = TopUp.objects.filter(
+    topups = TopUp.objects.using(database).filter(
         project=project,
         livemode=livemode,
         status=TopUp.Status.SUCCEEDED,
