@@ -22,9 +22,9 @@ from billing.pricing import cost_nanos, output_tokens_bound, worst_case_cost_nan
 from billing.selectors import catalog_model_aget
 from llmgateway import ids
 from llmgateway.errors import ApiError, InvalidRequest
+from proxy import hotpath_pg, tokens
 from proxy import requests as parse
-from proxy import tokens
-from proxy.billing import hold_release, hold_reserve, hold_settle
+from proxy.billing import fast_path_enabled, hold_release, hold_reserve, hold_settle
 from proxy.errors import ModelNotFound, UpstreamFailed, UpstreamRateLimited
 from proxy.logs import LogEntry, request_log
 from proxy.providers.base import (
@@ -91,7 +91,10 @@ class Call:
             if result.charged_nanos:
                 # Every socket on this wallet (other tabs too) hears of it; not awaited.
                 assert self.principal.session is not None
-                wallet_balance_changed_soon(wallet_id=self.principal.session.wallet_id)
+                wallet_balance_changed_soon(
+                    wallet_id=self.principal.session.wallet_id,
+                    read_balance=hotpath_pg.wallet_balance_nanos if fast_path_enabled() else None,
+                )
 
     async def release(self) -> None:
         if self.hold_id is not None and not self.finished:

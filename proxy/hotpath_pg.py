@@ -44,6 +44,8 @@ from wallets.models import LedgerAccount
 
 # --- SQL ----------------------------------------------------------------------------------------
 
+WALLET_BALANCE = "SELECT balance_nanos FROM wallets_wallet WHERE id = %(wallet_id)s"
+
 # Browser traffic: the session's cap, then the wallet (same order as `wallet_hold_reserve`). A
 # cached principal can't outlive its credentials: the session must still carry this token's hash
 # (a refresh replaces it), be unrevoked and unexpired, and its customer must not be blocked.
@@ -461,6 +463,14 @@ async def hold_finish(hold: FastHold, *, cost_nanos: int, status: str) -> FastSe
     if row is None:
         raise HoldNotActive()
     return FastSettleResult(charged_nanos=row[0], balance_nanos=row[1])
+
+
+async def wallet_balance_nanos(wallet_id: str) -> int | None:
+    """The wallet's committed balance (for the `wallet.balance` push), without a thread hop."""
+    async with pool().connection() as connection:
+        cursor = await connection.execute(WALLET_BALANCE, {"wallet_id": wallet_id})
+        row = await cursor.fetchone()
+    return row[0] if row else None
 
 
 @sync_to_async(thread_sensitive=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import weakref
+from collections.abc import Awaitable, Callable
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.db import transaction
@@ -45,12 +46,20 @@ def channel_layer_gate() -> asyncio.Semaphore:
     return gate
 
 
-def _balance_message(wallet_id: str) -> dict | None:
-    balance_nanos = Wallet.objects.filter(pk=wallet_id).values_list("balance_nanos", flat=True)
-    balance = balance_nanos.first()
-    if balance is None:
+def _balance_nanos(wallet_id: str) -> int | None:
+    return Wallet.objects.filter(pk=wallet_id).values_list("balance_nanos", flat=True).first()
+
+
+def _balance_message(balance_nanos: int | None) -> dict | None:
+    if balance_nanos is None:
         return None
-    return {"type": BALANCE_MESSAGE_TYPE, "balance": nanos_to_usd(balance)}
+    return {"type": BALANCE_MESSAGE_TYPE, "balance": nanos_to_usd(balance_nanos)}
+
+
+# How the event loop's pushes read a balance: through the ORM on a thread unless the caller
+# names a faster async reader (the gateway's PostgreSQL pool).
+BalanceReader = Callable[[str], Awaitable[int | None]]
+_orm_balance_reader: BalanceReader = sync_to_async(_balance_nanos, thread_sensitive=False)
 
 
 def _push_now(wallet_id: str) -> None:
@@ -58,7 +67,7 @@ def _push_now(wallet_id: str) -> None:
 
     try:
         layer = get_channel_layer()
-        message = _balance_message(wallet_id)
+        message = _balance_message(_balance_nanos(wallet_id))
         if layer is None or message is None:
             return
         async_to_sync(layer.group_send)(wallet_balance_group(wallet_id), message)
@@ -84,8 +93,13 @@ _running: dict[tuple[int, str], bool] = {}  # key -> dirty (a commit landed afte
 _running_pushes: set[asyncio.Task] = set()
 
 
-def wallet_balance_changed_soon(*, wallet_id: str) -> None:
-    """From the event loop, after a commit: push without making the caller wait."""
+def wallet_balance_changed_soon(
+    *, wallet_id: str, read_balance: BalanceReader | None = None
+) -> None:
+    """From the event loop, after a commit: push without making the caller wait.
+
+    `read_balance` must read the committed balance after the call (any connection will do: the
+    one-push-at-a-time rule above is what keeps the pushes in order)."""
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:  # not called from async code
@@ -95,28 +109,28 @@ def wallet_balance_changed_soon(*, wallet_id: str) -> None:
         _running[key] = True
         return
     _running[key] = True
-    task = loop.create_task(_push_async(key))
+    task = loop.create_task(_push_async(key, read_balance or _orm_balance_reader))
     _running_pushes.add(task)  # the loop keeps only weak references to tasks
     task.add_done_callback(_running_pushes.discard)
 
 
-async def _push_async(key: tuple[int, str]) -> None:
+async def _push_async(key: tuple[int, str], read_balance: BalanceReader) -> None:
     try:
         while _running.get(key):
             _running[key] = False  # from here on a new commit needs a read of its own
-            await _push_once(key[1])
+            await _push_once(key[1], read_balance)
     finally:
         _running.pop(key, None)
 
 
-async def _push_once(wallet_id: str) -> None:
+async def _push_once(wallet_id: str, read_balance: BalanceReader) -> None:
     from channels.layers import get_channel_layer
 
     try:
         layer = get_channel_layer()
         if layer is None:
             return
-        message = await sync_to_async(_balance_message, thread_sensitive=False)(wallet_id)
+        message = _balance_message(await read_balance(wallet_id))
         if message is not None:
             async with channel_layer_gate():
                 await layer.group_send(wallet_balance_group(wallet_id), message)

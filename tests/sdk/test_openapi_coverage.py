@@ -11,8 +11,13 @@ from llmgateway_server import AsyncLLMGateway, LLMGateway
 from llmgateway_server import _operations as ops
 
 ID = "obj_1"
-# Operations the server SDK leaves out on purpose: the browser's (es_ token) and the public ones.
+# Operations the server SDK leaves out on purpose: the browser's (es_ token), the public ones, and
+# the OpenAI-compatible ones, which the official `openai` library calls (docs/sdk-python.md).
 NOT_SERVER_SDK = {
+    "chat_completions_create",
+    "embeddings_create",
+    "images_generate",
+    "models_list",
     "config_retrieve",
     "sessions_refresh",
     "wallet_own",
