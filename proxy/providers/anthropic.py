@@ -31,7 +31,7 @@ from proxy.providers.base import (
     Usage,
     redact_secret,
 )
-from proxy.providers.http import shared_client
+from proxy.providers.http import json_bytes, post_json, shared_client
 from proxy.providers.sse import iter_sse
 
 ANTHROPIC_VERSION = "2023-06-01"
@@ -209,15 +209,15 @@ class AnthropicProvider(Provider):
     async def chat(self, request: ChatRequest) -> ChatResult:
         body = self._body(request, stream=False)
         try:
-            response = await shared_client().post(
-                self.messages_url, json=body, headers=self._headers()
+            status, content = await post_json(
+                self.messages_url, json_bytes(body), headers=self._headers()
             )
         except httpx.HTTPError as error:
             raise self._transport_error(error) from None
-        if response.status_code >= 400:
-            raise self._error(response.status_code, response.content)
+        if status >= 400:
+            raise self._error(status, content)
         try:
-            answer = response.json()
+            answer = json.loads(content)
         except ValueError:
             answer = None
         if not isinstance(answer, dict):

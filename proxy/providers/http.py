@@ -1,4 +1,11 @@
-"""The one pooled httpx client every upstream call shares (one per event loop, made lazily).
+"""The pooled upstream clients every call shares (one of each per event loop, made lazily).
+
+Streams go through one httpx client. Plain JSON calls (a non-streamed chat, embeddings, images)
+go through `post_json`, which speaks to an httpcore connection pool directly — httpcore is
+httpx's own HTTP layer; skipping httpx's request and response models on top of it cut the
+gateway's CPU per plain request (measured in docs/performance.md). With a proxy configured in
+the environment (`HTTPS_PROXY` and friends, which httpx honours and httpcore does not), plain
+calls take the httpx client too.
 
 Timeouts: connect 5 s, read `UPSTREAM_TIMEOUT_SECONDS` (default 60; the longest silence
 allowed between two bytes of an answer, so long streams are fine), write 30 s, and 10 s to
@@ -10,15 +17,26 @@ are kept for reuse.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import weakref
 
+import httpcore
 import httpx
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 WRITE_TIMEOUT_SECONDS = 30.0
 POOL_TIMEOUT_SECONDS = 10.0
 KEEPALIVE_EXPIRY_SECONDS = 30.0
+
+PROXY_VARIABLES = (
+    "HTTPS_PROXY",
+    "https_proxy",
+    "HTTP_PROXY",
+    "http_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+)
 
 # Per event loop: an httpx client's connections belong to the loop that opened them. In
 # production (daphne) there is one loop per process; tests make a loop per test.
@@ -68,7 +86,79 @@ def shared_client() -> httpx.AsyncClient:
 
 
 async def shared_client_close() -> None:
-    """Close the running loop's client (at shutdown, or at the end of a test's loop)."""
-    client = _clients.pop(asyncio.get_running_loop(), None)
+    """Close the running loop's clients (at shutdown, or at the end of a test's loop)."""
+    loop = asyncio.get_running_loop()
+    client = _clients.pop(loop, None)
     if client is not None:
         await client.aclose()
+    pool = _pools.pop(loop, None)
+    if pool is not None:
+        await pool.aclose()
+
+
+# --- plain JSON calls -------------------------------------------------------------------------
+
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpcore.AsyncConnectionPool] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _shared_pool() -> httpcore.AsyncConnectionPool:
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is None:
+        limits = upstream_limits()
+        pool = httpcore.AsyncConnectionPool(
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+        )
+        _pools[loop] = pool
+    return pool
+
+
+def json_bytes(body: object) -> bytes:
+    """A request body as httpx's `json=` would encode it (compact, UTF-8, no NaN)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _proxy_configured() -> bool:
+    return any(os.environ.get(name) for name in PROXY_VARIABLES)
+
+
+async def post_json(url: str, content: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
+    """POST a JSON body and read the whole answer: (status, body).
+
+    Failures raise httpx's exceptions, as the client's own calls do: `httpx.TimeoutException`
+    for a timeout (connect, write, read or waiting for a pooled connection), another
+    `httpx.TransportError` for anything else on the wire."""
+    merged = {"user-agent": "llmgateway", "content-type": "application/json"}
+    merged.update((name.lower(), value) for name, value in headers.items())
+    merged["accept-encoding"] = "identity"  # nothing to decode on our side
+    if _proxy_configured():
+        response = await shared_client().post(url, content=content, headers=merged)
+        return response.status_code, response.content
+    timeout = upstream_timeout()
+    header_list = [
+        (name.encode("latin-1"), value.encode("latin-1")) for name, value in merged.items()
+    ]
+    try:
+        response = await _shared_pool().request(
+            "POST",
+            url,
+            headers=header_list,
+            content=content,
+            extensions={
+                "timeout": {
+                    "connect": timeout.connect,
+                    "read": timeout.read,
+                    "write": timeout.write,
+                    "pool": timeout.pool,
+                }
+            },
+        )
+    except httpcore.TimeoutException as error:
+        raise httpx.TimeoutException(str(error) or type(error).__name__) from None
+    except (httpcore.ProtocolError, httpcore.NetworkError, httpcore.UnsupportedProtocol) as error:
+        raise httpx.TransportError(str(error) or type(error).__name__) from None
+    return response.status, response.content

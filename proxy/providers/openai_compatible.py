@@ -26,7 +26,7 @@ from proxy.providers.base import (
     Usage,
     redact_secret,
 )
-from proxy.providers.http import shared_client
+from proxy.providers.http import json_bytes, post_json, shared_client
 from proxy.providers.sse import iter_sse
 
 # Parameters a client may not pass through `extra`: the gateway sets them itself, and an
@@ -131,15 +131,15 @@ class OpenAICompatibleProvider(Provider):
 
     async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            response = await shared_client().post(
-                self.base_url + path, json=body, headers=self._headers()
+            status, content = await post_json(
+                self.base_url + path, json_bytes(body), headers=self._headers()
             )
         except httpx.HTTPError as error:
             raise self._transport_error(error) from None
-        if response.status_code >= 400:
-            raise self._error(response.status_code, response.content)
+        if status >= 400:
+            raise self._error(status, content)
         try:
-            answer = response.json()
+            answer = json.loads(content)
         except ValueError:
             answer = None
         if not isinstance(answer, dict):

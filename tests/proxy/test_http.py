@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 
 import httpx
+import pytest
 from asgiref.sync import async_to_sync
 
-from proxy.providers.http import shared_client, shared_client_close, upstream_timeout
+from proxy.providers.http import (
+    _pools,
+    json_bytes,
+    post_json,
+    shared_client,
+    shared_client_close,
+    upstream_timeout,
+)
 from proxy.providers.sse import ServerSentEvent, iter_sse
 
 
@@ -62,3 +72,89 @@ def test_sse_events_are_framed_by_blank_lines():
         ServerSentEvent(event="message", data="no-space"),
         ServerSentEvent(event="message", data="[DONE]"),
     ]
+
+
+# --- post_json: plain calls on httpcore -------------------------------------------------------
+
+
+AUTH = {"Authorization": "Bearer k"}
+
+
+def _post(url: str, body: dict, headers: dict | None = None):
+    async def go():
+        try:
+            return await post_json(url, json_bytes(body), AUTH if headers is None else headers)
+        finally:
+            await shared_client_close()
+
+    return async_to_sync(go)()
+
+
+def test_post_json_sends_the_body_and_headers_and_reads_the_answer(fake_openai):
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "héllo"}]}
+
+    status, content = _post(f"{fake_openai.base_url}/chat/completions", body)
+
+    assert status == 200
+    answer = json.loads(content)
+    assert answer["choices"][0]["message"]["content"] == "Echo: héllo"
+    request = fake_openai.requests[-1]
+    assert request.json == body
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["authorization"] == "Bearer k"
+    assert request.headers["user-agent"] == "llmgateway"
+
+
+def test_post_json_returns_upstream_errors_as_they_came(fake_openai):
+    fake_openai.fail(429, times=1)
+
+    status, content = _post(f"{fake_openai.base_url}/chat/completions", {"model": "m"})
+
+    assert status == 429
+    assert "error" in json.loads(content)
+
+
+def test_post_json_failures_are_httpx_errors(fake_openai, monkeypatch):
+    monkeypatch.setenv("UPSTREAM_TIMEOUT_SECONDS", "0.3")
+    fake_openai.hang = "before_response"
+    try:
+        with pytest.raises(httpx.TimeoutException):
+            _post(f"{fake_openai.base_url}/chat/completions", {"model": "m", "messages": []})
+    finally:
+        fake_openai.release_hangs()
+        fake_openai.hang = None
+
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    with pytest.raises(httpx.TransportError) as raised:
+        _post(f"http://127.0.0.1:{port}/v1/chat/completions", {"model": "m"})
+    assert not isinstance(raised.value, httpx.TimeoutException)
+
+
+def test_post_json_goes_through_a_configured_proxy(fake_openai, monkeypatch):
+    """httpcore ignores HTTP(S)_PROXY; with one set, plain calls take the httpx client, which
+    honours it: here a proxy that isn't there, so the call fails instead of going direct."""
+    url = f"{fake_openai.base_url}/chat/completions"
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "hi"}]}
+    assert _post(url, body)[0] == 200
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        proxy_port = closed.getsockname()[1]
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{proxy_port}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+
+    with pytest.raises(httpx.TransportError):
+        _post(url, body)
+
+
+def test_the_pool_is_one_per_loop_and_closed_with_the_client(fake_openai):
+    async def go():
+        await post_json(f"{fake_openai.base_url}/models", b"{}", AUTH)
+        pool = _pools[asyncio.get_running_loop()]
+        await shared_client_close()
+        return pool
+
+    pool = async_to_sync(go)()
+    assert pool.connections == []
