@@ -291,6 +291,9 @@ WS_IDLE_TIMEOUT_SECONDS = env.float("WS_IDLE_TIMEOUT_SECONDS", default=300.0)
 WS_AUTH_TIMEOUT_SECONDS = env.float("WS_AUTH_TIMEOUT_SECONDS", default=10.0)
 # How often each process checks its sockets' sessions for expiry and revocation (one query).
 WS_SESSION_CHECK_SECONDS = env.float("WS_SESSION_CHECK_SECONDS", default=0.5)
+# A charge's `wallet.balance` push waits this long first, so a burst of charges on one wallet
+# is announced by one push carrying the latest balance (wallets/notify.py); 0 pushes at once.
+WALLET_PUSH_COALESCE_SECONDS = env.float("WALLET_PUSH_COALESCE_SECONDS", default=0.02)
 SPECTACULAR_SETTINGS = {
     "TITLE": "LLM Gateway API",
     "DESCRIPTION": "OpenAI-compatible gateway with embedded end-user wallets.",

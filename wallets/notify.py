@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import async_to_sync, sync_to_async
+from django.conf import settings
 from django.db import transaction
 
 from llmgateway.money import nanos_to_usd
@@ -85,10 +86,11 @@ def wallet_balance_changed(*, wallet_id: str) -> None:
 
 
 # One push task at a time per wallet (and loop): a commit landing while a push is running marks
-# the wallet dirty and that task pushes again after its send. A burst of settles on one wallet
-# then costs few reads and sends, pushes of one wallet never overtake each other, and the last
-# one sent always reads after the last commit. Keyed by loop too: a task left on a closed loop
-# (tests run several) must not mute a wallet.
+# the wallet dirty and that task pushes again after its send; each push first waits
+# WALLET_PUSH_COALESCE_SECONDS, so commits close together share one read and one send. A burst
+# of settles on one wallet then costs few reads and sends, pushes of one wallet never overtake
+# each other, and the last one sent always reads after the last commit. Keyed by loop too: a
+# task left on a closed loop (tests run several) must not mute a wallet.
 _running: dict[tuple[int, str], bool] = {}  # key -> dirty (a commit landed after the last read)
 _running_pushes: set[asyncio.Task] = set()
 
@@ -115,8 +117,11 @@ def wallet_balance_changed_soon(
 
 
 async def _push_async(key: tuple[int, str], read_balance: BalanceReader) -> None:
+    window = settings.WALLET_PUSH_COALESCE_SECONDS
     try:
         while _running.get(key):
+            if window > 0:
+                await asyncio.sleep(window)  # commits landing meanwhile ride on this push
             _running[key] = False  # from here on a new commit needs a read of its own
             await _push_once(key[1], read_balance)
     finally:
