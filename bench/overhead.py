@@ -1,6 +1,6 @@
 """Gateway overhead: our server vs LiteLLM vs the upstream itself, side by side in one run.
 
-    .venv/bin/python bench/overhead.py [--duration 10] [--server uvicorn --workers 2]
+    .venv/bin/python bench/overhead.py [--duration 10] [--server reuseport --workers 2]
                                        [--litellm /tmp/litellm-venv/bin/litellm]
 
 Starts the loopback fake OpenAI upstream (tests/fakes/openai_server.py), our server on a fresh
@@ -186,6 +186,9 @@ def our_server_command(server: str, workers: int, port: int) -> list[str]:
     if server == "daphne":
         return [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0",
                 "llmgateway.asgi:application"]  # fmt: skip
+    if server == "reuseport":
+        return [PYTHON, "-m", "llmgateway.serve", "--host", "127.0.0.1", "--port", str(port),
+                "--workers", str(workers)]  # fmt: skip
     return [str(ROOT / ".venv/bin/uvicorn"), "llmgateway.asgi:application", "--host",
             "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
             "--log-level", "warning"]  # fmt: skip
@@ -336,7 +339,12 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=10.0, help="measured seconds per cell")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 32])
-    parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
+    parser.add_argument(
+        "--server",
+        choices=["uvicorn", "reuseport", "daphne"],
+        default="reuseport",
+        help="reuseport: python -m llmgateway.serve (one SO_REUSEPORT socket per worker)",
+    )
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
         "--litellm",
