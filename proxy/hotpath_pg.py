@@ -46,6 +46,12 @@ from wallets.models import LedgerAccount
 
 WALLET_BALANCE = "SELECT balance_nanos FROM wallets_wallet WHERE id = %(wallet_id)s"
 
+# A reserve commits without waiting for its WAL flush (a hold is transient: lost in a crash
+# together with its held amount, nothing to repair). `set_config(…, true)` lasts until the end
+# of the statement's own transaction, whose commit reads it; joined into the INSERT so it runs,
+# it makes each reserve one autocommit statement instead of BEGIN, SET LOCAL, it, COMMIT.
+_ASYNC_COMMIT_CTE = "async_commit AS (SELECT set_config('synchronous_commit', 'off', true))"
+
 # Browser traffic: the session's cap, then the wallet (same order as `wallet_hold_reserve`). A
 # cached principal can't outlive its credentials: the session must still carry this token's hash
 # (a refresh replaces it), be unrevoked and unexpired, and its customer must not be blocked.
@@ -71,14 +77,14 @@ WITH session_row AS (
 ), wallet_update AS (
     UPDATE wallets_wallet SET held_nanos = held_nanos + %(amount_nanos)s
     WHERE id IN (SELECT id FROM wallet_row)
-)
+), {ASYNC_COMMIT}
 INSERT INTO wallets_hold (id, wallet_id, account_id, session_id, amount_nanos, charged_nanos,
                           status, request_id, expires_at, created_at)
 SELECT %(hold_id)s, id, NULL, %(session_id)s, %(amount_nanos)s, 0, 'held', %(request_id)s,
        now() + make_interval(secs => %(ttl_seconds)s), now()
-FROM wallet_row
+FROM wallet_row, async_commit
 RETURNING id
-"""
+""".replace("{ASYNC_COMMIT}", _ASYNC_COMMIT_CTE)
 
 # Secret-key traffic: the organization's credits (same rule as `organization_hold_reserve`),
 # only while the key is not revoked.
@@ -93,14 +99,14 @@ WITH account_row AS (
 ), account_update AS (
     UPDATE wallets_ledgeraccount SET held_nanos = held_nanos + %(amount_nanos)s
     WHERE id IN (SELECT id FROM account_row)
-)
+), {ASYNC_COMMIT}
 INSERT INTO wallets_hold (id, wallet_id, account_id, session_id, amount_nanos, charged_nanos,
                           status, request_id, expires_at, created_at)
 SELECT %(hold_id)s, NULL, id, NULL, %(amount_nanos)s, 0, 'held', %(request_id)s,
        now() + make_interval(secs => %(ttl_seconds)s), now()
-FROM account_row
+FROM account_row, async_commit
 RETURNING account_id
-"""
+""".replace("{ASYNC_COMMIT}", _ASYNC_COMMIT_CTE)
 
 # Settle (or, with cost 0 and status 'released', release) one hold, as `wallet_hold_settle`:
 # lock hold → session → holder; charge min(cost, hold, available); the holder's held and balance,
@@ -405,13 +411,9 @@ async def hold_reserve_on_organization(
 
 
 async def _reserve(connection, sql: str, params: dict):
-    """Run a reserve statement in its own transaction with a non-durable commit; its RETURNING
-    value, or None when refused."""
-    async with connection.pipeline():
-        await connection.execute("BEGIN")
-        await connection.execute("SET LOCAL synchronous_commit TO off")
-        cursor = await connection.execute(sql, params)
-        await connection.execute("COMMIT")
+    """Run a reserve statement (one autocommit transaction, committed without waiting for the
+    WAL flush); its RETURNING value, or None when refused."""
+    cursor = await connection.execute(sql, params)
     row = await cursor.fetchone()
     return row[0] if row else None
 

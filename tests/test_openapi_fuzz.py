@@ -163,6 +163,9 @@ def test_call_sequences_chained_through_real_ids_survive(fuzz_setup):
 def _token_for(case, project, secret_key: str) -> str:
     if case.operation.definition.raw.get("operationId") not in SESSION_OPERATIONS:
         return secret_key
+    # An earlier step may have blocked the fuzz user (PATCH /v1/customers/{id}); a blocked
+    # customer gets no new session, so unblock it first, as the stateless run does.
+    Customer.objects.filter(project=project, external_id="fuzz_user").update(status="active")
     _, token = session_mint(project=project, livemode=False, external_id="fuzz_user")
     return token
 

@@ -297,8 +297,10 @@ class _Handler(BaseHTTPRequestHandler):
         if include_usage:
             self._send_event(reply.usage_chunk())
         self._send_event("[DONE]")
-        self.wfile.write(b"0\r\n\r\n")
+        # The outcome is set before the last write: a client that has read the whole answer
+        # must find it recorded (a failed write turns it into "disconnected").
         record.outcome = "ok"
+        self.wfile.write(b"0\r\n\r\n")
 
     @staticmethod
     def _maybe_without_usage(fake: FakeOpenAI, answer: dict) -> dict:
@@ -334,8 +336,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(event), event))
 
     def _send_json(self, record: RecordedRequest, status: int, payload: dict) -> None:
+        record.outcome = "ok" if status < 400 else "error"  # before the client can read it
         self._send_bytes(status, json.dumps(payload).encode(), "application/json")
-        record.outcome = "ok" if status < 400 else "error"
 
     def _send_error(
         self,

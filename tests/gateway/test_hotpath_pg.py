@@ -209,3 +209,23 @@ def test_settling_twice_is_refused(funded_session):
     wallet_services.wallet_hold_settle(hold_id=orm_hold.pk, cost_nanos=10)
     assert Wallet.objects.get(pk=session.wallet_id).balance_nanos == USD - 210
     assert_ledger_ok()
+
+
+def test_a_reserve_commits_asynchronously_and_the_setting_does_not_outlive_it():
+    """The reserves' `async_commit` CTE turns `synchronous_commit` off for that statement's own
+    transaction only: the next statement on the same pooled connection (a settle, which moves
+    money) commits durably again."""
+
+    async def check():
+        async with hotpath_pg.pool().connection() as connection:
+            inside = await connection.execute(
+                f"WITH {hotpath_pg._ASYNC_COMMIT_CTE} "
+                "SELECT current_setting('synchronous_commit') FROM async_commit"
+            )
+            after = await connection.execute("SHOW synchronous_commit")
+            return (await inside.fetchone())[0], (await after.fetchone())[0]
+
+    assert asyncio.run(check()) == ("off", "on")
+    for statement in (hotpath_pg.RESERVE_ON_WALLET, hotpath_pg.RESERVE_ON_ACCOUNT):
+        assert hotpath_pg._ASYNC_COMMIT_CTE in statement
+        assert "async_commit\nRETURNING" in statement  # joined into the INSERT, so it runs
