@@ -19,7 +19,8 @@ class ErrorSerializer(serializers.Serializer):
     error = ErrorDetailSerializer()
 
 
-_ERROR_DESCRIPTIONS = {
+# The error codes behind each status (DESIGN.md §5); the gateway's own paths use it too.
+ERROR_DESCRIPTIONS = {
     400: "invalid_request",
     401: "invalid_api_key, session_expired, session_revoked",
     402: "insufficient_balance, wallet_frozen, spend_cap_exceeded",
@@ -28,13 +29,14 @@ _ERROR_DESCRIPTIONS = {
     409: "idempotency_conflict, resource_already_exists",
     429: "rate_limited (see Retry-After)",
     502: "upstream_error",
+    503: "service_unavailable (the database is unreachable; nothing was charged)",
 }
 
 
 def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
     """Error responses for the schema; 400, 401 and 429 apply to every authenticated call."""
     return {
-        status: OpenApiResponse(ErrorSerializer, description=_ERROR_DESCRIPTIONS[status])
+        status: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[status])
         for status in sorted({400, 401, 429, *statuses})
     }
 

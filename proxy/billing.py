@@ -28,6 +28,12 @@ def fast_path_enabled() -> bool:
     return settings.HOTPATH_PG
 
 
+def wallet_balance_reader():
+    """How a charge's `wallet.balance` push reads the balance: on the fast path's async pool,
+    or None for the ORM default (wallets.notify)."""
+    return hotpath_pg.wallet_balance_nanos if fast_path_enabled() else None
+
+
 def _reserve(principal: Principal, amount_nanos: int, request_id: str) -> Hold:
     if principal.kind == SESSION:
         assert principal.session is not None

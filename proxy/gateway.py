@@ -22,9 +22,9 @@ from billing.pricing import cost_nanos, output_tokens_bound, worst_case_cost_nan
 from billing.selectors import catalog_model_aget
 from llmgateway import ids
 from llmgateway.errors import ApiError, InvalidRequest
-from proxy import hotpath_pg, tokens
 from proxy import requests as parse
-from proxy.billing import fast_path_enabled, hold_release, hold_reserve, hold_settle
+from proxy import tokens
+from proxy.billing import hold_release, hold_reserve, hold_settle, wallet_balance_reader
 from proxy.errors import ModelNotFound, UpstreamFailed, UpstreamRateLimited
 from proxy.logs import LogEntry, request_log
 from proxy.providers.base import (
@@ -93,7 +93,7 @@ class Call:
                 assert self.principal.session is not None
                 wallet_balance_changed_soon(
                     wallet_id=self.principal.session.wallet_id,
-                    read_balance=hotpath_pg.wallet_balance_nanos if fast_path_enabled() else None,
+                    read_balance=wallet_balance_reader(),
                 )
 
     async def release(self) -> None:

@@ -10,20 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from llmgateway.api_schema import ERROR_DESCRIPTIONS
+
 ERROR = {"$ref": "#/components/schemas/Error"}
 SECURITY = [{"bearer": []}]
 TAGS = ["gateway (OpenAI-compatible)"]
 
-_ERROR_DESCRIPTIONS = {
-    "400": "invalid_request (bad field, wrong model kind, the provider refused the input)",
-    "401": "invalid_api_key, session_expired, session_revoked",
-    "402": "insufficient_balance, wallet_frozen, spend_cap_exceeded",
-    "403": "permission_denied, origin_not_allowed, customer_blocked, model_not_allowed",
-    "404": "not_found (no such model)",
-    "429": "rate_limited (ours or the provider's; see Retry-After)",
-    "502": "upstream_error: the provider failed before any output; nothing was charged",
-    "503": "service_unavailable: the database is unreachable; nothing was charged",
-}
 
 BILLING_HEADERS = {
     "X-LLMGateway-Cost": {
@@ -258,7 +250,7 @@ MODEL_LIST = {
 def _errors(*statuses: str) -> dict[str, Any]:
     return {
         status: {
-            "description": _ERROR_DESCRIPTIONS[status],
+            "description": ERROR_DESCRIPTIONS[int(status)],
             "content": {"application/json": {"schema": ERROR}},
         }
         for status in statuses

@@ -86,9 +86,20 @@ def fuzz_setup(project, settings, keep_test_connection):
     return project, secret_key, real_ids
 
 
+def _schema():
+    return schemathesis.openapi.from_wsgi("/v1/openapi.json", get_wsgi_application())
+
+
 def _operations() -> list:
-    schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", get_wsgi_application())
-    return [result.ok() for result in schema.get_all_operations()]
+    return [result.ok() for result in _schema().get_all_operations()]
+
+
+def _session_token(project) -> str:
+    """A fresh session token of the fuzz user: refresh retires the token it is called with, and
+    fuzzing PATCH /v1/customers/{id} may have blocked the user (a blocked customer gets no new
+    session), so it is unblocked first."""
+    Customer.objects.filter(project=project, external_id="fuzz_user").update(status="active")
+    return session_mint(project=project, livemode=False, external_id="fuzz_user")[1]
 
 
 def _operation_id(operation) -> str:
@@ -117,8 +128,7 @@ def test_every_operation_survives_fuzzing(fuzz_setup):
 
 def test_call_sequences_chained_through_real_ids_survive(fuzz_setup):
     project, secret_key, _ = fuzz_setup
-    schema = schemathesis.openapi.from_wsgi("/v1/openapi.json", get_wsgi_application())
-    machine = schema.as_state_machine()
+    machine = _schema().as_state_machine()
     chained = [name for name in dir(machine) if "_201_" in name or "_200_" in name]
     assert any("POST_v1_customers___201" in name for name in chained), chained
     assert any("POST_v1_webhook_endpoints___201" in name for name in chained), chained
@@ -163,11 +173,7 @@ def test_call_sequences_chained_through_real_ids_survive(fuzz_setup):
 def _token_for(case, project, secret_key: str) -> str:
     if case.operation.definition.raw.get("operationId") not in SESSION_OPERATIONS:
         return secret_key
-    # An earlier step may have blocked the fuzz user (PATCH /v1/customers/{id}); a blocked
-    # customer gets no new session, so unblock it first, as the stateless run does.
-    Customer.objects.filter(project=project, external_id="fuzz_user").update(status="active")
-    _, token = session_mint(project=project, livemode=False, external_id="fuzz_user")
-    return token
+    return _session_token(project)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -220,10 +226,7 @@ def _fuzz(
         if use_real_ids and GATEWAY_MODELS.get(operation_id) and isinstance(case.body, dict):
             case.body["model"] = GATEWAY_MODELS[operation_id]
         if operation_id in SESSION_OPERATIONS or token_kind == "session":
-            # A fresh session per case: refresh retires the token it is called with, and the
-            # PATCH /v1/customers fuzzing may have blocked the fuzz user.
-            Customer.objects.filter(pk=real_ids["customer_id"]).update(status="active")
-            _, token = session_mint(project=project, livemode=False, external_id="fuzz_user")
+            token = _session_token(project)  # a fresh one per case
         else:
             token = secret_key
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
