@@ -21,7 +21,7 @@ from django.db import connection
 from llmgateway.models import ApiKey
 from proxy.models import UsageDaily
 from sessions_app.services import session_mint
-from tests.factories import USD
+from tests.factories import USD, assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.models import Wallet
 
@@ -143,3 +143,4 @@ def test_reporting_reads_the_lagging_replica_and_balances_the_primary(project, r
     )
     read = json.loads(result.stdout.strip().splitlines()[-1])
     assert (read["aliases"], read["requests"]) == (["default"], 7)
+    assert_ledger_ok()
