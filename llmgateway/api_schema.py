@@ -27,6 +27,7 @@ ERROR_DESCRIPTIONS = {
     403: "permission_denied, origin_not_allowed, customer_blocked, model_not_allowed",
     404: "not_found",
     409: "idempotency_conflict, resource_already_exists",
+    413: "request_too_large (the body is over MODEL_REQUEST_MAX_BYTES; nothing was charged)",
     429: "rate_limited (see Retry-After)",
     502: "upstream_error",
     503: "service_unavailable (the database is unreachable; nothing was charged)",

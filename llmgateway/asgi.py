@@ -1,7 +1,9 @@
-"""ASGI entry point: HTTP through Django, WebSocket through Channels (`/v1/ws`)."""
+"""ASGI entry point: HTTP through Django (the billed model endpoints through the ASGI front),
+WebSocket through Channels (`/v1/ws`)."""
 
 import os
 
+from django.conf import settings
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
@@ -14,8 +16,9 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from llmgateway.asgi_threads import SharedThreadForAsyncViews  # noqa: E402
 from llmgateway.routing import websocket_urlpatterns  # noqa: E402
 from llmgateway.static_cors import SdkStaticCorsMiddleware  # noqa: E402
+from proxy.front import BilledEndpointsFront  # noqa: E402
 
-application = ProtocolTypeRouter(
+platform = ProtocolTypeRouter(
     {
         # /static/ (admin, dashboard, the browser SDK) is answered from the app's static folders
         # so that one daphne process is the whole platform; every other path goes straight to
@@ -26,3 +29,5 @@ application = ProtocolTypeRouter(
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
+# The billed model endpoints skip Django's handler under a real server (proxy/front.py).
+application = BilledEndpointsFront(platform) if settings.GATEWAY_ASGI_FRONT else platform

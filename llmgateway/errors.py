@@ -39,6 +39,12 @@ class NotFound(ApiError):
     default_message = "No such object."
 
 
+class RequestTooLarge(ApiError):
+    status = 413
+    code = "request_too_large"
+    default_message = "The request body is larger than this gateway accepts."
+
+
 class IdempotencyConflict(ApiError):
     status = 409
     code = "idempotency_conflict"

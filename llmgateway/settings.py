@@ -253,6 +253,14 @@ HOTPATH_PG_PREPARE_THRESHOLD = (
 # in process (revocation still applies at once: the reserve statement re-checks it).
 PRINCIPAL_CACHE_SECONDS = env.float("PRINCIPAL_CACHE_SECONDS", default=10.0)
 
+# The largest body the model endpoints (chat, embeddings, images) accept; larger is a 413
+# `request_too_large`. Chat bodies carry whole conversations and base64 images, so this is far
+# above Django's DATA_UPLOAD_MAX_MEMORY_SIZE, which still bounds every other form and page.
+MODEL_REQUEST_MAX_BYTES = env.int("MODEL_REQUEST_MAX_BYTES", default=20 * 1024 * 1024)
+# The billed endpoints are answered by a bare ASGI front ahead of Django's handler
+# (proxy/front.py); off, Django serves them through the same code (proxy/views.py).
+GATEWAY_ASGI_FRONT = env.bool("GATEWAY_ASGI_FRONT", default=True)
+
 # Request logs are written in batches this often, off the response path (0: at once).
 REQUEST_LOG_FLUSH_SECONDS = env.float("REQUEST_LOG_FLUSH_SECONDS", default=0.5)
 

@@ -44,9 +44,17 @@ def _principal_for_cache(token: str, origin: str | None) -> Principal:
 
 
 async def authenticate(request, *, cached: bool = False) -> Principal:
-    """The caller of an async view. With `cached` (billed endpoints only), from the in-process
-    cache when possible; otherwise in one hop off the event loop."""
-    authorization, origin = request.headers.get("Authorization", ""), request.headers.get("Origin")
+    """The caller of an async Django view (see `authenticate_bearer`)."""
+    return await authenticate_bearer(
+        request.headers.get("Authorization", ""), request.headers.get("Origin"), cached=cached
+    )
+
+
+async def authenticate_bearer(
+    authorization: str, origin: str | None, *, cached: bool = False
+) -> Principal:
+    """The caller, from its Authorization and Origin headers. With `cached` (billed endpoints
+    only), from the in-process cache when possible; otherwise in one hop off the event loop."""
     ttl = settings.PRINCIPAL_CACHE_SECONDS
     if not (cached and ttl > 0 and fast_path_enabled()):
         return await sync_to_async(_authenticate, thread_sensitive=False)(authorization, origin)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -353,7 +353,7 @@ async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | 
             await _settle_partial(stream, delivered)
 
 
-async def chat_stream_sse(stream: ChatStream) -> AsyncIterator[bytes]:
+async def chat_stream_sse(stream: ChatStream) -> AsyncGenerator[bytes, None]:
     """OpenAI's SSE chunks, always ending with a usage chunk (and our billing) before [DONE]."""
     call = stream.call
     completion_id, created = _completion_id(), int(time.time())

@@ -280,7 +280,7 @@ def _operation(
     return operation
 
 
-_BILLED_ERRORS = ("400", "401", "402", "403", "404", "429", "502", "503")
+_BILLED_ERRORS = ("400", "401", "402", "403", "404", "413", "429", "502", "503")
 
 
 def gateway_paths() -> dict[str, Any]:

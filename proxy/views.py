@@ -1,9 +1,9 @@
-"""The OpenAI-compatible endpoints: async views, so streams and upstream calls never hold a
-thread. Each parses, authenticates, hands over to proxy.gateway and renders."""
+"""The OpenAI-compatible endpoints as async Django views, so streams and upstream calls never
+hold a thread. The billed ones render proxy.endpoints (which the ASGI front in proxy/front.py
+also serves, ahead of Django, under a real server); `/v1/models` is answered here."""
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -12,10 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from billing.selectors import catalog_models_available
 from llmgateway.api import InternalError, MethodNotAllowed, database_unreachable
-from llmgateway.errors import ApiError, InvalidRequest, ServiceUnavailable
+from llmgateway.errors import ApiError, ServiceUnavailable
 from llmgateway.money import nanos_to_usd
-from llmgateway.parsers import contains_nul
-from proxy import gateway
+from proxy import endpoints
 from proxy.auth import authenticate
 from sessions_app.authentication import SESSION
 
@@ -27,25 +26,6 @@ def error_json(error: ApiError) -> JsonResponse:
     retry_after = getattr(error, "retry_after_seconds", None)
     if retry_after is not None:
         response["Retry-After"] = str(retry_after)
-    return response
-
-
-def _json_body(request) -> object:
-    try:
-        body = json.loads(request.body or b"null")
-        has_nul = contains_nul(body)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # Recursion: nested too deep
-        raise InvalidRequest("The request body is not valid JSON.") from None
-    if has_nul:
-        raise InvalidRequest("Strings may not contain the NUL character (\\u0000).")
-    return body
-
-
-def _billing_headers(response: HttpResponse, call: gateway.Call) -> HttpResponse:
-    response["X-LLMGateway-Cost"] = nanos_to_usd(call.charged_nanos)
-    if call.balance_nanos is not None:
-        response["X-LLMGateway-Balance"] = nanos_to_usd(call.balance_nanos)
-    response["X-Request-Id"] = call.request_id
     return response
 
 
@@ -76,38 +56,43 @@ def api_view(method: str):
     return decorate
 
 
-@api_view("POST")
-async def chat_completions(request):
-    principal = await authenticate(request, cached=True)
-    call, chat, worst = await gateway.prepare_chat(principal, _json_body(request))
-    if not call.stream:
-        payload = await gateway.chat_complete(call, chat, worst)
-        return _billing_headers(JsonResponse(payload), call)
-    stream = await gateway.chat_stream_open(call, chat, worst)
-    response = StreamingHttpResponse(
-        gateway.chat_stream_sse(stream), content_type="text/event-stream"
-    )
-    response["Cache-Control"] = "no-cache"
-    response["X-Accel-Buffering"] = "no"
-    # The exact cost is known only at the end: it is in the final chunk's `x_llmgateway`. The
-    # header carries the most this stream can cost (its hold).
-    response["X-LLMGateway-Cost"] = nanos_to_usd(worst)
-    response["X-Request-Id"] = call.request_id
+def _django_response(reply: endpoints.Reply) -> HttpResponse:
+    response: HttpResponse | StreamingHttpResponse
+    if reply.stream is not None:
+        response = StreamingHttpResponse(reply.stream, status=reply.status)
+    else:
+        response = HttpResponse(reply.body, status=reply.status)
+    for name, value in reply.headers.items():
+        response[name] = value
     return response
 
 
-@api_view("POST")
-async def embeddings(request):
-    principal = await authenticate(request, cached=True)
-    call, payload = await gateway.embeddings(principal, _json_body(request))
-    return _billing_headers(JsonResponse(payload), call)
+def billed_view(endpoint: endpoints.Endpoint):
+    """A Django view over one of proxy.endpoints (the ASGI front serves the same ones)."""
+
+    async def view(request):
+        if request.method != "POST":
+            response = error_json(MethodNotAllowed())
+            response["Allow"] = "POST"
+            return response
+        declared = endpoints.declared_length(request.META.get("CONTENT_LENGTH"))
+        if endpoints.request_too_large(declared):
+            return _django_response(endpoints.too_large_reply())
+        caller = endpoints.Caller(
+            authorization=request.headers.get("Authorization", ""),
+            origin=request.headers.get("Origin"),
+            body=request.read(),  # not request.body: that caps at DATA_UPLOAD_MAX_MEMORY_SIZE
+        )
+        return _django_response(await endpoints.answer(endpoint, caller, path=request.path))
+
+    view.__name__ = endpoint.__name__
+    view.__doc__ = endpoint.__doc__
+    return csrf_exempt(view)
 
 
-@api_view("POST")
-async def image_generations(request):
-    principal = await authenticate(request, cached=True)
-    call, payload = await gateway.images(principal, _json_body(request))
-    return _billing_headers(JsonResponse(payload), call)
+chat_completions = billed_view(endpoints.chat_completions)
+embeddings = billed_view(endpoints.embeddings)
+image_generations = billed_view(endpoints.image_generations)
 
 
 @api_view("GET")

@@ -67,18 +67,22 @@ class SessionCorsMiddleware:
         )
 
     def _add_headers(self, request, origin: str, response: HttpResponse) -> HttpResponse:
-        authorization = request.headers.get("Authorization", "")
-        is_secret_key_call = authorization[7:].startswith("sk_")
-        if not is_secret_key_call and origin in known_origins() and not _refused_origin(response):
-            _allow(response, origin)
-            response["Access-Control-Expose-Headers"] = EXPOSED_HEADERS
+        headers = cors_response_headers(
+            origin=origin,
+            authorization=request.headers.get("Authorization", ""),
+            status=response.status_code,
+            body=getattr(response, "content", b""),
+        )
+        for name, value in headers.items():
+            response[name] = value
         return response
 
     def _preflight(self, origin: str) -> HttpResponse:
         if origin not in known_origins():
             return JsonResponse(OriginNotAllowed().as_dict(), status=403)
         response = HttpResponse(status=204)
-        _allow(response, origin)
+        for name, value in _allow_headers(origin).items():
+            response[name] = value
         response["Access-Control-Allow-Methods"] = ALLOWED_METHODS
         response["Access-Control-Allow-Headers"] = ALLOWED_HEADERS
         response["Access-Control-Max-Age"] = str(PREFLIGHT_MAX_AGE_SECONDS)
@@ -89,13 +93,22 @@ def _is_preflight(request) -> bool:
     return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
 
 
-def _allow(response: HttpResponse, origin: str) -> None:
+def cors_response_headers(
+    *, origin: str, authorization: str, status: int, body: bytes
+) -> dict[str, str]:
+    """The CORS headers of an answer on a session path to a request from `origin` (none for a
+    secret-key call, an unknown origin, or the refusal of that origin). May read the cache."""
+    if authorization[7:].startswith("sk_") or _refused_origin(status, body):
+        return {}
+    if origin not in known_origins():
+        return {}
+    return {**_allow_headers(origin), "Access-Control-Expose-Headers": EXPOSED_HEADERS}
+
+
+def _allow_headers(origin: str) -> dict[str, str]:
     # Echo the one origin, never "*": tokens are bearer headers, and no cookie is ever allowed.
-    response["Access-Control-Allow-Origin"] = origin
-    response["Vary"] = "Origin"
+    return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
-def _refused_origin(response: HttpResponse) -> bool:
-    return response.status_code == 403 and b'"origin_not_allowed"' in getattr(
-        response, "content", b""
-    )
+def _refused_origin(status: int, body: bytes) -> bool:
+    return status == 403 and b'"origin_not_allowed"' in body

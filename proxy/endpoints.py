@@ -1,0 +1,162 @@
+"""The billed OpenAI-compatible endpoints (chat, embeddings, images), independent of the server
+that carries them: each takes the caller's headers and body and gives back a `Reply`.
+
+Two transports render a Reply: the Django views in proxy/views.py (the test client, and any
+request the ASGI front leaves to Django) and the bare ASGI front in proxy/front.py (the hot path
+under a real server). Keeping the work here means both answer byte for byte alike.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncGenerator, Awaitable, Callable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+
+from llmgateway.api import InternalError, database_unreachable
+from llmgateway.errors import ApiError, InvalidRequest, RequestTooLarge, ServiceUnavailable
+from llmgateway.money import nanos_to_usd
+from llmgateway.parsers import contains_nul
+from proxy import gateway
+from proxy.auth import authenticate_bearer
+
+logger = logging.getLogger(__name__)
+
+JSON_CONTENT_TYPE = "application/json"
+
+
+@dataclass
+class Reply:
+    """A response before any transport: a JSON body, or a stream of SSE bytes."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: bytes = b""
+    stream: AsyncGenerator[bytes, None] | None = None
+
+
+@dataclass(frozen=True)
+class Caller:
+    """What the endpoints read from a request."""
+
+    authorization: str
+    origin: str | None
+    body: bytes
+
+
+Endpoint = Callable[[Caller], Awaitable[Reply]]
+
+
+def json_reply(payload: object, *, status: int = 200) -> Reply:
+    # json.dumps' default separators: the bodies Django's JsonResponse wrote before this module.
+    return Reply(
+        status=status,
+        headers={"Content-Type": JSON_CONTENT_TYPE},
+        body=json.dumps(payload).encode(),
+    )
+
+
+def error_reply(error: ApiError) -> Reply:
+    reply = json_reply(error.as_dict(), status=error.status)
+    retry_after = getattr(error, "retry_after_seconds", None)
+    if retry_after is not None:
+        reply.headers["Retry-After"] = str(retry_after)
+    return reply
+
+
+def declared_length(content_length: str | None) -> int:
+    """The Content-Length header as a number (the server has already refused a malformed one)."""
+    try:
+        return int(content_length or 0)
+    except ValueError:
+        return 0
+
+
+def request_too_large(declared_length: int) -> bool:
+    return declared_length > settings.MODEL_REQUEST_MAX_BYTES
+
+
+def too_large_reply() -> Reply:
+    limit = settings.MODEL_REQUEST_MAX_BYTES
+    return error_reply(
+        RequestTooLarge(f"The request body is larger than this gateway accepts ({limit} bytes).")
+    )
+
+
+async def answer(endpoint: Endpoint, caller: Caller, *, path: str) -> Reply:
+    """Every ApiError in the error shape; a lost database a 503; anything else a 500."""
+    try:
+        return await endpoint(caller)
+    except ApiError as error:
+        return error_reply(error)
+    except Exception as error:
+        if database_unreachable(error):
+            logger.warning("database unavailable in %s: %s", path, error)
+            return error_reply(ServiceUnavailable())
+        logger.exception("unhandled error in %s", path)
+        return error_reply(InternalError())
+
+
+def _json_body(body: bytes) -> object:
+    if len(body) > settings.MODEL_REQUEST_MAX_BYTES:  # a chunked body declares no length
+        raise RequestTooLarge()
+    try:
+        payload = json.loads(body or b"null")
+        has_nul = contains_nul(payload)
+    except (ValueError, UnicodeDecodeError, RecursionError):  # Recursion: nested too deep
+        raise InvalidRequest("The request body is not valid JSON.") from None
+    if has_nul:
+        raise InvalidRequest("Strings may not contain the NUL character (\\u0000).")
+    return payload
+
+
+def _billed(reply: Reply, call: gateway.Call) -> Reply:
+    reply.headers["X-LLMGateway-Cost"] = nanos_to_usd(call.charged_nanos)
+    if call.balance_nanos is not None:
+        reply.headers["X-LLMGateway-Balance"] = nanos_to_usd(call.balance_nanos)
+    reply.headers["X-Request-Id"] = call.request_id
+    return reply
+
+
+async def chat_completions(caller: Caller) -> Reply:
+    principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
+    call, chat, worst = await gateway.prepare_chat(principal, _json_body(caller.body))
+    if not call.stream:
+        payload = await gateway.chat_complete(call, chat, worst)
+        return _billed(json_reply(payload), call)
+    stream = await gateway.chat_stream_open(call, chat, worst)
+    return Reply(
+        status=200,
+        headers={
+            "Content-Type": "text/event-stream",
+            "Cache-Control": "no-cache",
+            "X-Accel-Buffering": "no",
+            # The exact cost is known only at the end: it is in the final chunk's
+            # `x_llmgateway`. The header carries the most this stream can cost (its hold).
+            "X-LLMGateway-Cost": nanos_to_usd(worst),
+            "X-Request-Id": call.request_id,
+        },
+        stream=gateway.chat_stream_sse(stream),
+    )
+
+
+async def embeddings(caller: Caller) -> Reply:
+    principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
+    call, payload = await gateway.embeddings(principal, _json_body(caller.body))
+    return _billed(json_reply(payload), call)
+
+
+async def image_generations(caller: Caller) -> Reply:
+    principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
+    call, payload = await gateway.images(principal, _json_body(caller.body))
+    return _billed(json_reply(payload), call)
+
+
+# The POST endpoints by path (proxy/urls.py routes the same views under /v1/).
+BILLED_ENDPOINTS: dict[str, Endpoint] = {
+    "/v1/chat/completions": chat_completions,
+    "/v1/embeddings": embeddings,
+    "/v1/images/generations": image_generations,
+}
