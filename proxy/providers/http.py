@@ -1,9 +1,10 @@
 """The pooled upstream clients every call shares (one of each per event loop, made lazily).
 
 Streams go through one httpx client. Plain JSON calls (a non-streamed chat, embeddings, images)
-go through `post_json`, which speaks to an httpcore connection pool directly — httpcore is
-httpx's own HTTP layer; skipping httpx's request and response models on top of it cut the
-gateway's CPU per plain request (measured in docs/performance.md). With a proxy configured in
+go through `post_json`, which speaks httpcore (httpx's own HTTP layer) directly, from a pool
+that finds an idle connection in O(1) (upstream_pool.py); skipping httpx's request and response
+models and httpcore's pool walk cut the gateway's CPU per plain request (measured in
+docs/performance.md). With a proxy configured in
 the environment (`HTTPS_PROXY` and friends, which httpx honours and httpcore does not), plain
 calls take the httpx client too.
 
@@ -23,6 +24,8 @@ import weakref
 
 import httpcore
 import httpx
+
+from proxy.providers.upstream_pool import UpstreamPool
 
 CONNECT_TIMEOUT_SECONDS = 5.0
 WRITE_TIMEOUT_SECONDS = 30.0
@@ -98,20 +101,23 @@ async def shared_client_close() -> None:
 
 # --- plain JSON calls -------------------------------------------------------------------------
 
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpcore.AsyncConnectionPool] = (
+_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, UpstreamPool] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _shared_pool() -> httpcore.AsyncConnectionPool:
+def _shared_pool() -> UpstreamPool:
     loop = asyncio.get_running_loop()
     pool = _pools.get(loop)
     if pool is None:
         limits = upstream_limits()
-        pool = httpcore.AsyncConnectionPool(
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
+        pool = UpstreamPool(
+            max_connections=limits.max_connections or 500,
+            max_idle_connections=limits.max_keepalive_connections or 100,
+            keepalive_expiry_seconds=limits.keepalive_expiry or KEEPALIVE_EXPIRY_SECONDS,
+            # httpx's verification defaults (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), made
+            # once: httpcore would build a context for every new connection.
+            ssl_context=httpx.create_ssl_context(),
         )
         _pools[loop] = pool
     return pool
@@ -143,22 +149,19 @@ async def post_json(url: str, content: bytes, headers: dict[str, str]) -> tuple[
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in merged.items()
     ]
     try:
-        response = await _shared_pool().request(
-            "POST",
-            url,
+        return await _shared_pool().request(
+            b"POST",
+            httpcore.URL(url),
             headers=header_list,
             content=content,
-            extensions={
-                "timeout": {
-                    "connect": timeout.connect,
-                    "read": timeout.read,
-                    "write": timeout.write,
-                    "pool": timeout.pool,
-                }
+            timeouts={
+                "connect": timeout.connect,
+                "read": timeout.read,
+                "write": timeout.write,
+                "pool": timeout.pool,
             },
         )
     except httpcore.TimeoutException as error:
         raise httpx.TimeoutException(str(error) or type(error).__name__) from None
     except (httpcore.ProtocolError, httpcore.NetworkError, httpcore.UnsupportedProtocol) as error:
         raise httpx.TransportError(str(error) or type(error).__name__) from None
-    return response.status, response.content

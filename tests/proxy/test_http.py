@@ -157,4 +157,4 @@ def test_the_pool_is_one_per_loop_and_closed_with_the_client(fake_openai):
         return pool
 
     pool = async_to_sync(go)()
-    assert pool.connections == []
+    assert pool.open_connections == 0
