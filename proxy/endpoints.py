@@ -86,17 +86,23 @@ def too_large_reply() -> Reply:
 
 
 async def answer(endpoint: Endpoint, caller: Caller, *, path: str) -> Reply:
-    """Every ApiError in the error shape; a lost database a 503; anything else a 500."""
+    """The endpoint's reply; whatever it raises, in the error shape."""
     try:
         return await endpoint(caller)
-    except ApiError as error:
-        return error_reply(error)
     except Exception as error:
-        if database_unreachable(error):
-            logger.warning("database unavailable in %s: %s", path, error)
-            return error_reply(ServiceUnavailable())
-        logger.exception("unhandled error in %s", path)
-        return error_reply(InternalError())
+        return error_reply(api_error_for(error, path=path))
+
+
+def api_error_for(error: Exception, *, path: str) -> ApiError:
+    """An ApiError as it is; a lost database a 503; anything else (a bug: logged) a 500.
+    Call from inside the `except` block, so the log carries the traceback."""
+    if isinstance(error, ApiError):
+        return error
+    if database_unreachable(error):
+        logger.warning("database unavailable in %s: %s", path, error)
+        return ServiceUnavailable()
+    logger.exception("unhandled error in %s", path)
+    return InternalError()
 
 
 def _json_body(body: bytes) -> object:

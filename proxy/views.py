@@ -11,8 +11,8 @@ from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from billing.selectors import catalog_models_available
-from llmgateway.api import InternalError, MethodNotAllowed, database_unreachable
-from llmgateway.errors import ApiError, ServiceUnavailable
+from llmgateway.api import MethodNotAllowed
+from llmgateway.errors import ApiError
 from llmgateway.money import nanos_to_usd
 from proxy import endpoints
 from proxy.auth import authenticate
@@ -21,12 +21,8 @@ from sessions_app.authentication import SESSION
 logger = logging.getLogger(__name__)
 
 
-def error_json(error: ApiError) -> JsonResponse:
-    response = JsonResponse(error.as_dict(), status=error.status)
-    retry_after = getattr(error, "retry_after_seconds", None)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+def error_response(error: ApiError) -> HttpResponse:
+    return _django_response(endpoints.error_reply(error))
 
 
 def api_view(method: str):
@@ -35,25 +31,23 @@ def api_view(method: str):
     def decorate(view):
         async def wrapped(request, *args, **kwargs):
             if request.method != method:
-                response = error_json(MethodNotAllowed())
-                response["Allow"] = method
-                return response
+                return _method_not_allowed(method)
             try:
                 return await view(request, *args, **kwargs)
-            except ApiError as error:
-                return error_json(error)
             except Exception as error:
-                if database_unreachable(error):
-                    logger.warning("database unavailable in %s: %s", request.path, error)
-                    return error_json(ServiceUnavailable())
-                logger.exception("unhandled error in %s", request.path)
-                return error_json(InternalError())
+                return error_response(endpoints.api_error_for(error, path=request.path))
 
         wrapped.__name__ = view.__name__
         wrapped.__doc__ = view.__doc__
         return csrf_exempt(wrapped)
 
     return decorate
+
+
+def _method_not_allowed(allowed: str) -> HttpResponse:
+    response = error_response(MethodNotAllowed())
+    response["Allow"] = allowed
+    return response
 
 
 def _django_response(reply: endpoints.Reply) -> HttpResponse:
@@ -72,9 +66,7 @@ def billed_view(endpoint: endpoints.Endpoint):
 
     async def view(request):
         if request.method != "POST":
-            response = error_json(MethodNotAllowed())
-            response["Allow"] = "POST"
-            return response
+            return _method_not_allowed("POST")
         declared = endpoints.declared_length(request.META.get("CONTENT_LENGTH"))
         if endpoints.request_too_large(declared):
             return _django_response(endpoints.too_large_reply())
