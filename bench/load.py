@@ -1,18 +1,17 @@
 """Mixed load against the production stack, then the books: no 5xx, nothing lost or doubled.
 
     .venv/bin/python bench/load.py --seconds 60 [--customers 1000] [--concurrency 32]
-                                   [--server uvicorn --workers 2]
+                                   [--server reuseport --workers 2]
 
-Starts the loopback fake OpenAI upstream, our server (uvicorn with 2 workers, or daphne) on a
-fresh PostgreSQL database (cloned from the migrated template, as bench/overhead.py) with Redis,
-and a real Celery worker process. Sets up an organization with live and test keys, one session
-per customer (half live, half test mode) and funds every wallet, then drives mixed traffic for
-`--seconds` (bench/_mixed.py: plain and streamed chats with session tokens and a secret key,
-WebSocket streams, simulated top-ups credited by the worker with a `wallet.credited` webhook to
-a local endpoint, grants, session mints and refreshes). Prints throughput and latency per
-traffic kind, then proves the books (bench/_mixed_check.py). Exits non-zero on any 5xx,
-unexpected answer, lost or doubled money, or a failed ledger_check.
-"""
+Starts the loopback fake OpenAI upstream, our server (`python -m llmgateway.serve` with 2 workers,
+or plain uvicorn, or daphne) on a fresh PostgreSQL database (cloned from the migrated template, as
+bench/overhead.py) with Redis, and a real Celery worker process. Sets up an organization with live
+and test keys, one session per customer (half live, half test mode) and funds every wallet, then
+drives mixed traffic for `--seconds` (bench/_mixed.py: plain and streamed chats with session tokens
+and a secret key, WebSocket streams, simulated top-ups credited by the worker with a
+`wallet.credited` webhook to a local endpoint, grants, session mints and refreshes). Prints
+throughput and latency per traffic kind, then proves the books (bench/_mixed_check.py). Exits non-
+zero on any 5xx, unexpected answer, lost or doubled money, or a failed ledger_check. """
 
 from __future__ import annotations
 
@@ -137,7 +136,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--customers", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--server", choices=["uvicorn", "daphne"], default="uvicorn")
+    parser.add_argument("--server", choices=["reuseport", "uvicorn", "daphne"], default="reuseport")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--pool-size", type=int, default=6, help="HOTPATH_PG_POOL_SIZE")
