@@ -100,8 +100,11 @@ async def _serve(endpoint, scope, headers: dict[str, str], receive, send) -> Non
     if endpoints.request_too_large(endpoints.declared_length(headers.get("content-length"))):
         await _send(scope, headers, endpoints.too_large_reply(), send)
         return
-    body = await _read_body(receive)
+    body = await _read_body(receive, limit=settings.MODEL_REQUEST_MAX_BYTES)
     if body is None:  # the client left before its request was complete
+        return
+    if len(body) > settings.MODEL_REQUEST_MAX_BYTES:  # a chunked body, cut off at the limit
+        await _send(scope, headers, endpoints.too_large_reply(), send)
         return
     caller = endpoints.Caller(
         authorization=headers.get("authorization", ""), origin=headers.get("origin"), body=body
@@ -126,15 +129,18 @@ async def _serve(endpoint, scope, headers: dict[str, str], receive, send) -> Non
         work.result()  # an error in sending: the server's to log
 
 
-async def _read_body(receive) -> bytes | None:
-    # The declared length was checked; a chunked body is checked once read (proxy.endpoints).
-    chunks = []
+async def _read_body(receive, *, limit: int) -> bytes | None:
+    """The whole body; or, past `limit` (a chunked body declares no length), what was read so
+    far, which is longer than the limit; None if the client left."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
             return None
-        chunks.append(message.get("body", b""))
-        if not message.get("more_body", False):
+        chunk = message.get("body", b"")
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit or not message.get("more_body", False):
             return b"".join(chunks)
 
 

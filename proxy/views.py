@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 import time
 
+from django.conf import settings
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -73,7 +74,9 @@ def billed_view(endpoint: endpoints.Endpoint):
         caller = endpoints.Caller(
             authorization=request.headers.get("Authorization", ""),
             origin=request.headers.get("Origin"),
-            body=request.read(),  # not request.body: that caps at DATA_UPLOAD_MAX_MEMORY_SIZE
+            # Not request.body, which caps at DATA_UPLOAD_MAX_MEMORY_SIZE; one byte past our
+            # limit is enough to refuse a chunked body (proxy.endpoints).
+            body=request.read(settings.MODEL_REQUEST_MAX_BYTES + 1),
         )
         return _django_response(await endpoints.answer(endpoint, caller, path=request.path))
 

@@ -269,3 +269,27 @@ def test_with_the_front_switched_off_the_application_is_djangos_alone():
     ).stdout
 
     assert printed.strip() == "True"
+
+
+def test_a_chunked_body_is_refused_once_past_the_limit_without_reading_the_rest(
+    settings, funded_session
+):
+    settings.MODEL_REQUEST_MAX_BYTES = 1000
+    _, token = funded_session()
+    headers = [(b"authorization", f"Bearer {token}".encode())]  # no Content-Length
+
+    async def go():
+        communicator = ApplicationCommunicator(application, _scope(CHAT, headers=headers))
+        for _ in range(2):  # 1,200 bytes so far, and more to come
+            await communicator.send_input(
+                {"type": "http.request", "body": b" " * 600, "more_body": True}
+            )
+        start = await communicator.receive_output(timeout=10)
+        body = await communicator.receive_output(timeout=10)
+        await communicator.wait(timeout=10)
+        return start["status"], json.loads(body["body"])
+
+    status, body = async_to_sync(go)()
+
+    assert status == 413 and body["error"]["code"] == "request_too_large"
+    assert not Hold.objects.exists()
