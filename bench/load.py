@@ -11,7 +11,8 @@ drives mixed traffic for `--seconds` (bench/_mixed.py: plain and streamed chats 
 and a secret key, WebSocket streams, simulated top-ups credited by the worker with a
 `wallet.credited` webhook to a local endpoint, grants, session mints and refreshes). Prints
 throughput and latency per traffic kind, then proves the books (bench/_mixed_check.py). Exits non-
-zero on any 5xx, unexpected answer, lost or doubled money, or a failed ledger_check. """
+zero on any 5xx, unexpected answer, lost or doubled money, or a failed ledger_check.
+"""
 
 from __future__ import annotations
 
