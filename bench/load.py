@@ -10,8 +10,8 @@ and test keys, one session per customer (half live, half test mode) and funds ev
 drives mixed traffic for `--seconds` (bench/_mixed.py: plain and streamed chats with session tokens
 and a secret key, WebSocket streams, simulated top-ups credited by the worker with a
 `wallet.credited` webhook to a local endpoint, grants, session mints and refreshes). Prints
-throughput and latency per traffic kind, then proves the books (bench/_mixed_check.py). Exits non-
-zero on any 5xx, unexpected answer, lost or doubled money, or a failed ledger_check.
+throughput and latency per traffic kind, then proves the books (bench/_mixed_check.py). Exits
+non-zero on any 5xx, unexpected answer, lost or doubled money, or a failed ledger_check.
 """
 
 from __future__ import annotations
