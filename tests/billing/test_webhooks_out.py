@@ -10,6 +10,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.utils import timezone
 
 from billing import webhooks_out
@@ -308,7 +309,7 @@ def test_admin_shows_attempts_and_resends(project, receiver, admin_client):
     _endpoint(project, receiver.url())
     _emit(project)
     delivery = WebhookDelivery.objects.get()
-    page = admin_client.get(f"/admin/billing/webhookdelivery/{delivery.pk}/change/")
+    page = admin_client.get(f"/admin/billing/webhookdelivery/{quote(delivery.pk)}/change/")
     assert page.status_code == 200
     assert b"HTTP 500" in page.content
     receiver.status = 200

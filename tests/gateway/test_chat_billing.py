@@ -1,6 +1,7 @@
 """Chat, embeddings, images and models through the gateway, billed exactly per request."""
 
 import pytest
+from django.contrib.admin.utils import quote
 
 from llmgateway.models import ApiKey
 from llmgateway.money import nanos_to_usd
@@ -206,6 +207,6 @@ def test_logs_and_usage_are_visible_in_admin(client, admin_client, funded_sessio
     log = RequestLog.objects.get()
     listing = admin_client.get("/admin/proxy/requestlog/")
     assert listing.status_code == 200 and b"test/echo" in listing.content
-    assert admin_client.get(f"/admin/proxy/requestlog/{log.pk}/change/").status_code == 200
+    assert admin_client.get(f"/admin/proxy/requestlog/{quote(log.pk)}/change/").status_code == 200
     usage = admin_client.get("/admin/proxy/usagedaily/")
     assert usage.status_code == 200 and nanos_to_usd(log.cost_nanos).encode() in usage.content

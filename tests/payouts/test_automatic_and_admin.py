@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.admin.utils import quote
 from django.core.management import call_command
 
 from payouts import services, tasks
@@ -87,7 +88,7 @@ def test_admin_lists_payouts_with_status(operator, organization, earned):
     payout = _reserve(organization, 3 * USD)
 
     page = operator.get("/admin/payouts/payout/")
-    detail = operator.get(f"/admin/payouts/payout/{payout.pk}/change/")
+    detail = operator.get(f"/admin/payouts/payout/{quote(payout.pk)}/change/")
 
     assert page.status_code == 200
     assert payout.pk in page.content.decode()

@@ -388,7 +388,7 @@ def test_blocking_a_customer_in_admin_revokes_its_sessions(admin_client, project
     session, _ = session_mint(project=project, livemode=False, external_id="admin_block")
     customer = session.customer
     response = admin_client.post(
-        f"/admin/wallets/customer/{customer.pk}/change/",
+        f"/admin/wallets/customer/{quote(customer.pk)}/change/",
         {"email": "", "name": "", "status": "blocked", "metadata": "{}"},
     )
     assert response.status_code == 302, response.content[:2000]
