@@ -100,11 +100,7 @@ def api_error_from_exception(exc: Exception) -> ApiError | None:
 
 
 def error_response(error: ApiError) -> Response:
-    response = Response(error.as_dict(), status=error.status)
-    retry_after = getattr(error, "retry_after_seconds", None)
-    if retry_after is not None:
-        response["Retry-After"] = str(retry_after)
-    return response
+    return Response(error.as_dict(), status=error.status, headers=error.response_headers())
 
 
 def exception_handler(exc: Exception, context) -> Response | None:

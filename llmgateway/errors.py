@@ -18,6 +18,11 @@ class ApiError(Exception):
         self.param = param
         super().__init__(self.message)
 
+    def response_headers(self) -> dict[str, str]:
+        """Headers every answer carrying this error has (Retry-After for 429 and 503)."""
+        retry_after = getattr(self, "retry_after_seconds", None)
+        return {} if retry_after is None else {"Retry-After": str(retry_after)}
+
     def as_dict(self) -> dict:
         return {
             "error": {

@@ -60,9 +60,7 @@ def json_reply(payload: object, *, status: int = 200) -> Reply:
 
 def error_reply(error: ApiError) -> Reply:
     reply = json_reply(error.as_dict(), status=error.status)
-    retry_after = getattr(error, "retry_after_seconds", None)
-    if retry_after is not None:
-        reply.headers["Retry-After"] = str(retry_after)
+    reply.headers.update(error.response_headers())
     return reply
 
 
@@ -74,8 +72,10 @@ def declared_length(content_length: str | None) -> int:
         return 0
 
 
-def request_too_large(declared_length: int) -> bool:
-    return declared_length > settings.MODEL_REQUEST_MAX_BYTES
+def request_too_large(size: int) -> bool:
+    """Checked by each transport on the declared length before reading, and on the body read
+    (a chunked body declares none; each reads at most one byte past the limit)."""
+    return size > settings.MODEL_REQUEST_MAX_BYTES
 
 
 def too_large_reply() -> Reply:
@@ -106,8 +106,6 @@ def api_error_for(error: Exception, *, path: str) -> ApiError:
 
 
 def _json_body(body: bytes) -> object:
-    if len(body) > settings.MODEL_REQUEST_MAX_BYTES:  # a chunked body declares no length
-        raise RequestTooLarge()
     try:
         payload = json.loads(body or b"null")
         has_nul = contains_nul(payload)

@@ -103,7 +103,7 @@ async def _serve(endpoint, scope, headers: dict[str, str], receive, send) -> Non
     body = await _read_body(receive, limit=settings.MODEL_REQUEST_MAX_BYTES)
     if body is None:  # the client left before its request was complete
         return
-    if len(body) > settings.MODEL_REQUEST_MAX_BYTES:  # a chunked body, cut off at the limit
+    if endpoints.request_too_large(len(body)):  # a chunked body, cut off past the limit
         await _send(scope, headers, endpoints.too_large_reply(), send)
         return
     caller = endpoints.Caller(

@@ -71,12 +71,15 @@ def billed_view(endpoint: endpoints.Endpoint):
         declared = endpoints.declared_length(request.META.get("CONTENT_LENGTH"))
         if endpoints.request_too_large(declared):
             return _django_response(endpoints.too_large_reply())
+        # Not request.body, which caps at DATA_UPLOAD_MAX_MEMORY_SIZE; one byte past our limit
+        # is enough to refuse a chunked body.
+        body = request.read(settings.MODEL_REQUEST_MAX_BYTES + 1)
+        if endpoints.request_too_large(len(body)):
+            return _django_response(endpoints.too_large_reply())
         caller = endpoints.Caller(
             authorization=request.headers.get("Authorization", ""),
             origin=request.headers.get("Origin"),
-            # Not request.body, which caps at DATA_UPLOAD_MAX_MEMORY_SIZE; one byte past our
-            # limit is enough to refuse a chunked body (proxy.endpoints).
-            body=request.read(settings.MODEL_REQUEST_MAX_BYTES + 1),
+            body=body,
         )
         return _django_response(await endpoints.answer(endpoint, caller, path=request.path))
 
