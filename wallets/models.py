@@ -77,6 +77,9 @@ class LedgerAccount(models.Model):
         PLATFORM_GRANTS = "platform_grants", "Operator grants"
         PLATFORM_ADJUSTMENTS = "platform_adjustments", "Operator adjustments"
         PLATFORM_LOSSES = "platform_losses", "Losses (refunds of spent money)"
+        # Usage the payer's balance could not cover at settle (the upstream billed more than was
+        # held and more than was left): booked here, never dropped (docs/ledger.md).
+        UNCOLLECTED = "uncollected", "Uncollected usage"
 
     ORGANIZATION_KINDS = (Kind.ORG_CREDITS, Kind.ORG_MARGIN, Kind.ORG_MARGIN_RESERVED)
 
