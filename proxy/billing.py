@@ -13,7 +13,7 @@ from __future__ import annotations
 from asgiref.sync import sync_to_async
 from django.conf import settings
 
-from proxy import hotpath_pg
+from proxy import hold_keeper, hotpath_pg
 from sessions_app.authentication import SESSION, Principal
 from wallets import services as wallet_services
 from wallets.models import Hold
@@ -74,20 +74,36 @@ async def _reserve_fast(principal: Principal, amount_nanos: int, request_id: str
     )
 
 
-async def hold_reserve(*, principal: Principal, amount_nanos: int, request_id: str):
-    """The hold made for this request (anything with the hold's id as `pk`)."""
+async def hold_reserve(*, principal: Principal, amount_nanos: int, request_id: str, owner: object):
+    """The hold made for this request (anything with the hold's id as `pk`). While `owner`
+    (the request) lives and until it settles or releases, the hold does not expire."""
     if fast_path_enabled():
         hold = await _reserve_fast(principal, amount_nanos, request_id)
         _fast_holds[hold.pk] = hold
-        return hold
-    return await sync_to_async(_reserve, thread_sensitive=False)(
-        principal, amount_nanos, request_id
+    else:
+        hold = await sync_to_async(_reserve, thread_sensitive=False)(
+            principal, amount_nanos, request_id
+        )
+    _keeper().watch(hold.pk, owner)
+    return hold
+
+
+async def _holds_extend(hold_ids: list[str]) -> int:
+    if fast_path_enabled():
+        return await hotpath_pg.holds_extend(hold_ids)
+    return await sync_to_async(wallet_services.holds_extend, thread_sensitive=False)(
+        hold_ids=hold_ids
     )
+
+
+def _keeper() -> hold_keeper.HoldKeeper:
+    return hold_keeper.keeper(_holds_extend)
 
 
 async def hold_settle(*, hold_id: str, cost_nanos: int):
     """Charge the real cost and release the hold: a result with `charged_nanos` and
     `balance_nanos` (the holder's balance after)."""
+    _keeper().forget(hold_id)
     hold = _fast_holds.pop(hold_id, None)
     if hold is not None:
         return await hotpath_pg.hold_finish(hold, cost_nanos=cost_nanos, status=Hold.Status.SETTLED)
@@ -97,6 +113,7 @@ async def hold_settle(*, hold_id: str, cost_nanos: int):
 
 
 async def hold_release(*, hold_id: str) -> None:
+    _keeper().forget(hold_id)
     hold = _fast_holds.pop(hold_id, None)
     if hold is not None:
         await hotpath_pg.hold_finish(hold, cost_nanos=0, status=Hold.Status.RELEASED)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from dataclasses import dataclass
 
 import psycopg
@@ -41,6 +42,8 @@ from wallets.errors import (
     WalletFrozen,
 )
 from wallets.models import LedgerAccount
+
+logger = logging.getLogger(__name__)
 
 # --- SQL ----------------------------------------------------------------------------------------
 
@@ -109,30 +112,35 @@ RETURNING account_id
 """.replace("{ASYNC_COMMIT}", _ASYNC_COMMIT_CTE)
 
 # Settle (or, with cost 0 and status 'released', release) one hold, as `wallet_hold_settle`:
-# lock hold → session → holder; charge min(cost, hold, available); the holder's held and balance,
-# a usage transaction of two entries (payer -charged, platform usage revenue +charged: a system
-# account with no cached balance), the session's held and spent, the hold's status. The initplans
-# (`EXISTS`, `count(*)`) make each lock wait for the previous one, which fixes the lock order.
+# lock hold → session → holder. The charge is the whole cost (the upstream's usage); the payer
+# pays what its balance less its other holds covers (`collected`), the rest is booked to the
+# `uncollected` system account; revenue gets the cost. A hold the expiry task already released
+# is still settled (its held part is then 0: that was given back at expiry). Then the holder's
+# held and balance, the session's held and spent, the hold's status. The initplans (`EXISTS`,
+# `count(*)`) make each lock wait for the previous one, which fixes the lock order.
 _FINISH = """
 WITH hold_row AS (
-    SELECT id, amount_nanos, request_id FROM wallets_hold
-    WHERE id = %(hold_id)s AND status = 'held'
+    SELECT id, request_id,
+           CASE WHEN status = 'held' THEN amount_nanos ELSE 0 END AS held_part
+    FROM wallets_hold
+    WHERE id = %(hold_id)s
+      AND (status = 'held' OR (status = 'expired' AND %(status)s = 'settled'))
     FOR UPDATE
 ), session_row AS (
     SELECT id FROM sessions_app_embeddedsession
     WHERE id = %(session_id)s AND EXISTS (SELECT 1 FROM hold_row)
     FOR UPDATE
 ), holder_row AS (
-    SELECT x.id, h.amount_nanos AS amount_nanos, h.request_id AS request_id,
-           GREATEST(0, LEAST(%(cost_nanos)s, h.amount_nanos,
-                             x.balance_nanos - x.held_nanos + h.amount_nanos)) AS charged_nanos
+    SELECT x.id, h.held_part AS held_part, h.request_id AS request_id,
+           GREATEST(0, LEAST(%(cost_nanos)s::bigint,
+                             x.balance_nanos - x.held_nanos + h.held_part)) AS collected_nanos
     FROM {holder_table} x, hold_row h
     WHERE x.id = %(holder_id)s AND (SELECT count(*) FROM session_row) >= 0
     FOR UPDATE OF x
 ), holder_update AS (
     UPDATE {holder_table} x
-    SET held_nanos = x.held_nanos - r.amount_nanos,
-        balance_nanos = x.balance_nanos - r.charged_nanos
+    SET held_nanos = x.held_nanos - r.held_part,
+        balance_nanos = x.balance_nanos - r.collected_nanos
     FROM holder_row r WHERE x.id = r.id
     RETURNING x.balance_nanos
 ), usage_transaction AS (
@@ -140,26 +148,34 @@ WITH hold_row AS (
         idempotency_fingerprint, description, actor, metadata, created_at)
     SELECT 'usage', %(livemode)s, NULL, '', 'Model usage', '',
            jsonb_build_object('hold', %(hold_id)s::text, 'request', r.request_id), now()
-    FROM holder_row r WHERE r.charged_nanos > 0
+    FROM holder_row r WHERE %(cost_nanos)s::bigint > 0
     RETURNING id
 ), usage_entries AS (
     INSERT INTO wallets_ledgerentry (transaction_id, account_id, amount_nanos, created_at)
-    SELECT t.id, line.account_id, line.sign * r.charged_nanos, now()
-    FROM usage_transaction t, holder_row r, (VALUES
-        ({payer_account}, -1),
+    SELECT t.id, line.account_id, line.amount_nanos, now()
+    FROM usage_transaction t, holder_row r, LATERAL (VALUES
+        ({payer_account}, -r.collected_nanos),
+        ((SELECT id FROM wallets_ledgeraccount WHERE kind = 'uncollected'
+            AND livemode = %(livemode)s AND organization_id IS NULL AND wallet_id IS NULL),
+         r.collected_nanos - %(cost_nanos)s::bigint),
         ((SELECT id FROM wallets_ledgeraccount WHERE kind = 'platform_usage_revenue'
-            AND livemode = %(livemode)s AND organization_id IS NULL AND wallet_id IS NULL), 1)
-    ) AS line(account_id, sign)
+            AND livemode = %(livemode)s AND organization_id IS NULL AND wallet_id IS NULL),
+         %(cost_nanos)s::bigint)
+    ) AS line(account_id, amount_nanos)
+    WHERE line.amount_nanos <> 0
 ), session_update AS (
     UPDATE sessions_app_embeddedsession s
-    SET held_nanos = s.held_nanos - r.amount_nanos, spent_nanos = s.spent_nanos + r.charged_nanos
+    SET held_nanos = s.held_nanos - r.held_part,
+        spent_nanos = s.spent_nanos + %(cost_nanos)s::bigint
     FROM holder_row r WHERE s.id = %(session_id)s
 ), hold_update AS (
     UPDATE wallets_hold h
-    SET status = %(status)s, charged_nanos = r.charged_nanos, finished_at = now()
+    SET status = %(status)s, charged_nanos = %(cost_nanos)s::bigint,
+        uncollected_nanos = %(cost_nanos)s::bigint - r.collected_nanos, finished_at = now()
     FROM holder_row r WHERE h.id = %(hold_id)s
 )
-SELECT r.charged_nanos, u.balance_nanos FROM holder_row r, holder_update u
+SELECT %(cost_nanos)s::bigint, u.balance_nanos, r.collected_nanos
+FROM holder_row r, holder_update u
 """
 FINISH_ON_WALLET = _FINISH.format(
     holder_table="wallets_wallet",
@@ -234,6 +250,7 @@ class FastHold:
 class FastSettleResult:
     charged_nanos: int
     balance_nanos: int
+    collected_nanos: int = 0
 
 
 # --- connections --------------------------------------------------------------------------------
@@ -458,13 +475,22 @@ async def hold_finish(hold: FastHold, *, cost_nanos: int, status: str) -> FastSe
                 row = await cursor.fetchone()
             break
         except psycopg.errors.NotNullViolation:
-            # The platform usage revenue account is created on first use (by the ORM helper).
+            # The system accounts are created on first use (by the ORM helper).
             if attempt:
                 raise
-            await _ensure_revenue_account(hold.livemode)
+            await _ensure_system_accounts(hold.livemode)
     if row is None:
         raise HoldNotActive()
-    return FastSettleResult(charged_nanos=row[0], balance_nanos=row[1])
+    result = FastSettleResult(charged_nanos=row[0], balance_nanos=row[1], collected_nanos=row[2])
+    if result.collected_nanos < result.charged_nanos:
+        logger.warning(
+            "hold %s: usage of %d nanos exceeded what the payer could cover; %d nanos booked "
+            "to uncollected",
+            hold.pk,
+            result.charged_nanos,
+            result.charged_nanos - result.collected_nanos,
+        )
+    return result
 
 
 async def wallet_balance_nanos(wallet_id: str) -> int | None:
@@ -476,13 +502,29 @@ async def wallet_balance_nanos(wallet_id: str) -> int | None:
 
 
 @sync_to_async(thread_sensitive=False)
-def _ensure_revenue_account(livemode: bool) -> None:
+def _ensure_system_accounts(livemode: bool) -> None:
     from django.db import transaction
 
     from wallets.services.accounts import account_for_system
 
     with transaction.atomic():
         account_for_system(kind=LedgerAccount.Kind.PLATFORM_USAGE_REVENUE, livemode=livemode)
+        account_for_system(kind=LedgerAccount.Kind.UNCOLLECTED, livemode=livemode)
+
+
+HOLDS_EXTEND = """
+UPDATE wallets_hold SET expires_at = now() + make_interval(secs => %(ttl_seconds)s)
+WHERE id = ANY(%(hold_ids)s) AND status = 'held'
+"""
+
+
+async def holds_extend(hold_ids: list[str]) -> int:
+    """Push back the expiry of holds whose requests are still running (as `holds_extend`)."""
+    async with pool().connection() as connection:
+        cursor = await connection.execute(
+            HOLDS_EXTEND, {"hold_ids": hold_ids, "ttl_seconds": settings.HOLD_TTL_SECONDS}
+        )
+        return cursor.rowcount
 
 
 async def request_logs_write(*, rows: list[dict], buckets: list[dict]) -> None:

@@ -1,7 +1,7 @@
 """End users (customers), their wallets, holds and the double-entry ledger."""
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 
 from llmgateway import ids
 from llmgateway.models import Organization, Project
@@ -192,7 +192,10 @@ class Hold(models.Model):
         related_name="holds",
     )
     amount_nanos = models.BigIntegerField()
+    # What the request cost (the upstream's usage, even past the hold), and the part of it the
+    # payer's balance could not cover, booked to the `uncollected` account.
     charged_nanos = models.BigIntegerField(default=0)
+    uncollected_nanos = models.BigIntegerField(default=0, db_default=0)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.HELD)
     request_id = models.CharField(max_length=100, null=True, blank=True, unique=True)
     expires_at = models.DateTimeField()
@@ -213,6 +216,10 @@ class Hold(models.Model):
                 name="hold_on_wallet_or_account",
             ),
             models.CheckConstraint(condition=Q(charged_nanos__gte=0), name="hold_charged_gte_0"),
+            models.CheckConstraint(
+                condition=Q(uncollected_nanos__gte=0, uncollected_nanos__lte=F("charged_nanos")),
+                name="hold_uncollected_within_charge",
+            ),
         ]
 
     def __str__(self) -> str:

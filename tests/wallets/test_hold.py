@@ -51,12 +51,13 @@ def test_settle_charges_actual_cost_and_releases_the_hold(project):
     assert_ledger_ok()
 
 
-def test_settle_never_charges_more_than_the_hold(project):
+def test_settle_charges_past_the_hold_from_the_available_balance(project):
     wallet = make_wallet(project, balance_nanos=USD)
     hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
     result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=500)
-    assert result.charged_nanos == 100
-    assert Wallet.objects.get(pk=wallet.pk).balance_nanos == USD - 100
+    assert result.charged_nanos == 500
+    assert Wallet.objects.get(pk=wallet.pk).balance_nanos == USD - 500
+    assert Hold.objects.get(pk=hold.pk).uncollected_nanos == 0
     assert_ledger_ok()
 
 

@@ -8,6 +8,7 @@ from wallets.services.accounts import (
 from wallets.services.customers import CustomerExists, customer_create, customer_update
 from wallets.services.holds import (
     SettleResult,
+    holds_extend,
     holds_release_expired,
     organization_hold_reserve,
     wallet_hold_release,
@@ -35,6 +36,7 @@ __all__ = [
     "customer_create",
     "customer_get_or_create",
     "customer_update",
+    "holds_extend",
     "holds_release_expired",
     "ledger_post",
     "organization_credit_grant",

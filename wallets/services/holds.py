@@ -7,6 +7,7 @@ hold, then session, then wallet or account — reserve takes session, then walle
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +32,8 @@ from wallets.services.accounts import (
     account_for_wallet,
 )
 from wallets.services.ledger import Line, ledger_post, validate_amount_nanos
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -149,24 +152,35 @@ def _wallet_refusal(wallet_id: str) -> Exception:
     return InsufficientBalance()
 
 
-def _session_finish(hold: Hold, charged_nanos: int) -> None:
+def _session_finish(hold: Hold, *, held_part_nanos: int, charged_nanos: int) -> None:
     if hold.session_id is not None:
         EmbeddedSession.objects.filter(pk=hold.session_id).update(
-            held_nanos=F("held_nanos") - hold.amount_nanos,
+            held_nanos=F("held_nanos") - held_part_nanos,
             spent_nanos=F("spent_nanos") + charged_nanos,
         )
 
 
-def wallet_hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
-    """Charge the real cost of a held request and release its hold, in one transaction.
+def collectible_nanos(*, cost_nanos: int, balance_nanos: int, other_held_nanos: int) -> int:
+    """What a settle can take from the payer: the cost, as far as the balance not reserved by
+    the payer's other holds covers it. The balance may already be below its holds (a refund
+    claimed held money, docs/billing.md): then less, or nothing, is collectible."""
+    return max(0, min(cost_nanos, balance_nanos - other_held_nanos))
 
-    The hold was the worst case, so the charge is capped at the hold; it is also capped at the
-    balance in case a refund clawed money back while the request ran.
+
+def wallet_hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
+    """Charge the real cost of a request and release its hold, in one transaction.
+
+    The charge is always `cost_nanos`, the upstream's reported usage, even past the hold: the
+    payer pays what its balance (less its other holds) covers, and any remainder is booked to
+    the `uncollected` account (docs/ledger.md) — never dropped. A hold that already expired
+    (its request outlived the expiry task's patience) is still charged: its held amount was
+    given back then, so only the balance is touched now.
     """
     if cost_nanos < 0:
         raise ValueError("cost_nanos must not be negative")
     with transaction.atomic(durable=True):
-        hold = _lock_active_hold(hold_id)
+        hold = _lock_hold(hold_id, statuses=(Hold.Status.HELD, Hold.Status.EXPIRED))
+        held_part = hold.amount_nanos if hold.status == Hold.Status.HELD else 0
         if hold.session_id is not None:
             list(
                 EmbeddedSession.objects.select_for_update().filter(pk=hold.session_id).values("pk")
@@ -174,47 +188,77 @@ def wallet_hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
         if hold.wallet_id is not None:
             holder = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
             payer = account_for_wallet(wallet_id=holder.pk)
-            Wallet.objects.filter(pk=holder.pk).update(
-                held_nanos=F("held_nanos") - hold.amount_nanos
-            )
+            holder_rows = Wallet.objects.filter(pk=holder.pk)
         else:
             holder = LedgerAccount.objects.select_for_update().get(pk=hold.account_id)
             payer = holder
-            LedgerAccount.objects.filter(pk=holder.pk).update(
-                held_nanos=F("held_nanos") - hold.amount_nanos
-            )
-        available = holder.balance_nanos - (holder.held_nanos - hold.amount_nanos)
-        charged = max(0, min(cost_nanos, hold.amount_nanos, available))
-        _session_finish(hold, charged)
-        txn = None
-        if charged:
-            revenue = account_for_system(
-                kind=LedgerAccount.Kind.PLATFORM_USAGE_REVENUE, livemode=payer.livemode
-            )
-            txn, _ = ledger_post(
-                kind=LedgerTransaction.Kind.USAGE,
-                livemode=payer.livemode,
-                lines=[Line(payer, -charged), Line(revenue, charged)],
-                description="Model usage",
-                metadata={"hold": hold.pk, "request": hold.request_id},
+            holder_rows = LedgerAccount.objects.filter(pk=holder.pk)
+        if held_part:
+            holder_rows.update(held_nanos=F("held_nanos") - held_part)
+        collected = collectible_nanos(
+            cost_nanos=cost_nanos,
+            balance_nanos=holder.balance_nanos,
+            other_held_nanos=holder.held_nanos - held_part,
+        )
+        uncollected = cost_nanos - collected
+        _session_finish(hold, held_part_nanos=held_part, charged_nanos=cost_nanos)
+        txn = _post_usage(hold, payer=payer, cost_nanos=cost_nanos, collected_nanos=collected)
+        if uncollected:
+            logger.warning(
+                "hold %s (request %s): usage of %d nanos exceeded what %s could cover; "
+                "%d nanos booked to uncollected",
+                hold.pk,
+                hold.request_id,
+                cost_nanos,
+                payer,
+                uncollected,
             )
         hold.status = Hold.Status.SETTLED
-        hold.charged_nanos = charged
+        hold.charged_nanos = cost_nanos
+        hold.uncollected_nanos = uncollected
         hold.finished_at = timezone.now()
-        hold.save(update_fields=["status", "charged_nanos", "finished_at"])
+        hold.save(update_fields=["status", "charged_nanos", "uncollected_nanos", "finished_at"])
         return SettleResult(
             hold=hold,
-            charged_nanos=charged,
-            balance_nanos=holder.balance_nanos - charged,
+            charged_nanos=cost_nanos,
+            balance_nanos=holder.balance_nanos - collected,
             transaction=txn,
         )
+
+
+def _post_usage(
+    hold: Hold, *, payer: LedgerAccount, cost_nanos: int, collected_nanos: int
+) -> LedgerTransaction | None:
+    """The usage transaction: revenue gets the whole cost; the payer and `uncollected` share it."""
+    if not cost_nanos:
+        return None
+    livemode = payer.livemode
+    lines = [
+        Line(payer, -collected_nanos),
+        Line(
+            account_for_system(kind=LedgerAccount.Kind.UNCOLLECTED, livemode=livemode),
+            collected_nanos - cost_nanos,
+        ),
+        Line(
+            account_for_system(kind=LedgerAccount.Kind.PLATFORM_USAGE_REVENUE, livemode=livemode),
+            cost_nanos,
+        ),
+    ]
+    txn, _ = ledger_post(
+        kind=LedgerTransaction.Kind.USAGE,
+        livemode=livemode,
+        lines=[line for line in lines if line.amount_nanos],
+        description="Model usage",
+        metadata={"hold": hold.pk, "request": hold.request_id},
+    )
+    return txn
 
 
 def wallet_hold_release(*, hold_id: str, status: str = Hold.Status.RELEASED) -> Hold:
     """Give a hold back without charging anything (upstream failed before any output)."""
     with transaction.atomic(durable=True):
-        hold = _lock_active_hold(hold_id)
-        _session_finish(hold, 0)
+        hold = _lock_hold(hold_id, statuses=(Hold.Status.HELD,))
+        _session_finish(hold, held_part_nanos=hold.amount_nanos, charged_nanos=0)
         if hold.wallet_id is not None:
             Wallet.objects.filter(pk=hold.wallet_id).update(
                 held_nanos=F("held_nanos") - hold.amount_nanos
@@ -229,13 +273,23 @@ def wallet_hold_release(*, hold_id: str, status: str = Hold.Status.RELEASED) -> 
         return hold
 
 
-def _lock_active_hold(hold_id: str) -> Hold:
+def _lock_hold(hold_id: str, *, statuses: tuple[str, ...]) -> Hold:
     hold = Hold.objects.select_for_update().filter(pk=hold_id).first()
     if hold is None:
         raise NotFound("No such hold.")
-    if hold.status != Hold.Status.HELD:
+    if hold.status not in statuses:
         raise HoldNotActive()
     return hold
+
+
+def holds_extend(*, hold_ids: list[str], ttl_seconds: int | None = None) -> int:
+    """Push back the expiry of holds whose requests are still running (a long stream must not
+    be released under it); returns how many were still held."""
+    if not hold_ids:
+        return 0
+    return Hold.objects.filter(pk__in=hold_ids, status=Hold.Status.HELD).update(
+        expires_at=_expiry(ttl_seconds)
+    )
 
 
 def holds_release_expired(*, now: datetime | None = None, batch_size: int = 500) -> int:
