@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from billing import low_balance, topup_reversals, topups, webhooks_out
+
+logger = logging.getLogger(__name__)
 
 # Crediting is idempotent (the unique payment intent), so a task redelivered after a worker died
 # mid-run is safe to run again; database hiccups are retried with backoff.
@@ -29,6 +33,15 @@ def topup_credit(
     charge_id: str = "",
     event_id: str = "",
 ) -> bool:
+    if type(amount_received_cents) is not int:
+        # Credit only what the payment provably received: the service compares it with the
+        # top-up's total, and skips that comparison when there is nothing to compare.
+        logger.error(
+            "payment %s not credited: amount received %r is not a whole number of cents",
+            payment_intent_id,
+            amount_received_cents,
+        )
+        return False
     result = topups.topup_credit_from_payment_intent(
         payment_intent_id=payment_intent_id,
         livemode=livemode,
