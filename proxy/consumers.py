@@ -286,7 +286,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                         }
                     )
         finally:
-            await events.aclose()
+            try:
+                await events.aclose()
+            finally:
+                await stream.aclose()  # settles even if the billed stream never started
 
     async def _send_cancelled(self, request_id: str, call: gateway.Call | None) -> None:
         """The chat.done of a cancelled chat: it paid for what was delivered before the cancel."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -34,7 +34,7 @@ class Reply:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    stream: AsyncGenerator[bytes, None] | None = None
+    stream: gateway.SseStream | None = None  # closed by the transport on every way out
 
 
 @dataclass(frozen=True)

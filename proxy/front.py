@@ -150,6 +150,16 @@ async def _disconnected(receive) -> None:
 
 
 async def _send(scope, headers: dict[str, str], reply: endpoints.Reply, send) -> None:
+    try:
+        await _send_reply(scope, headers, reply, send)
+    finally:
+        # On every way out — the client gone during the CORS hop, before the first chunk was
+        # read, or mid-stream — the stream settles what it owes (proxy/gateway.SseStream).
+        if reply.stream is not None:
+            await reply.stream.aclose()
+
+
+async def _send_reply(scope, headers: dict[str, str], reply: endpoints.Reply, send) -> None:
     response_headers = dict(reply.headers)
     response_headers.update(_security_headers(scope, headers))
     origin = headers.get("origin")
@@ -180,9 +190,8 @@ async def _send(scope, headers: dict[str, str], reply: endpoints.Reply, send) ->
     if reply.stream is None:
         await send({"type": "http.response.body", "body": reply.body})
         return
-    async with contextlib.aclosing(reply.stream) as parts:
-        async for part in parts:
-            await send({"type": "http.response.body", "body": part, "more_body": True})
+    async for part in reply.stream:
+        await send({"type": "http.response.body", "body": part, "more_body": True})
     await send({"type": "http.response.body"})
 
 

@@ -22,8 +22,8 @@ from billing.pricing import cost_nanos, output_tokens_bound, worst_case_cost_nan
 from billing.selectors import catalog_model_aget
 from llmgateway import ids
 from llmgateway.errors import ApiError, InvalidRequest
+from proxy import prompt_bound, tokens
 from proxy import requests as parse
-from proxy import tokens
 from proxy.billing import hold_release, hold_reserve, hold_settle, wallet_balance_reader
 from proxy.errors import ModelNotFound, UpstreamFailed, UpstreamRateLimited
 from proxy.logs import LogEntry, request_log
@@ -64,11 +64,15 @@ class Call:
     images: int = 0
     charged_nanos: int = 0
     balance_nanos: int | None = None
+    prompt_tokens: int = 0  # the bound the hold was priced on (proxy/prompt_bound.py)
     finished: bool = False  # the hold was settled or released
 
     async def reserve(self, amount_nanos: int) -> None:
         hold = await hold_reserve(
-            principal=self.principal, amount_nanos=amount_nanos, request_id=self.request_id
+            principal=self.principal,
+            amount_nanos=amount_nanos,
+            request_id=self.request_id,
+            owner=self,
         )
         self.hold_id = hold.pk
 
@@ -216,9 +220,11 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
     requested = parse.positive_int(body, "max_completion_tokens") or parse.positive_int(
         body, "max_tokens"
     )
-    prompt_tokens = tokens.count_message_tokens(messages, model=model.upstream_model)
+    # The context window is checked on the messages alone (the tools' JSON is an overcount);
+    # the hold covers every input token the upstream can bill.
+    message_tokens = tokens.count_message_tokens(messages, model=model.upstream_model)
     max_output = output_tokens_bound(
-        model, prompt_tokens=prompt_tokens, max_output_tokens=requested
+        model, prompt_tokens=message_tokens, max_output_tokens=requested
     )
     if max_output < 1:
         raise InvalidRequest(
@@ -227,6 +233,9 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
         )
     call = Call(principal=principal, endpoint="chat.completions", model=model, provider=provider)
     call.stream = bool(body.get("stream"))
+    call.prompt_tokens = prompt_tokens = prompt_bound.chat_prompt_tokens(
+        messages, options, model=model.upstream_model
+    )
     chat = ChatRequest(
         model=model.upstream_model, messages=messages, max_tokens=max_output, extra=options
     )
@@ -264,7 +273,21 @@ class ChatStream:
     chat: ChatRequest
     events: AsyncIterator
     first: StreamDelta | StreamEnd
-    prompt_tokens: int
+    delivered: list[str] = field(default_factory=list)  # the text handed out so far
+    closed: bool = False
+
+    async def aclose(self) -> None:
+        """Close the upstream and, unless the request was settled, charge the prompt and the
+        text delivered so far. Every transport calls this on every way out (idempotent), so
+        no exit — a client gone before the first chunk was even read — leaves a hold behind."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.events.aclose()
+        finally:
+            if not self.call.finished:
+                await _settle_partial(self)
 
 
 async def chat_stream_open(call: Call, chat: ChatRequest, worst_nanos: int) -> ChatStream:
@@ -288,8 +311,7 @@ async def chat_stream_open(call: Call, chat: ChatRequest, worst_nanos: int) -> C
         await events.aclose()
         await call.release()
         raise
-    prompt_tokens = tokens.count_message_tokens(chat.messages, model=chat.model)
-    return ChatStream(call, chat, events, first, prompt_tokens)
+    return ChatStream(call, chat, events, first)
 
 
 def _sse(payload: dict[str, Any]) -> bytes:
@@ -315,7 +337,7 @@ async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | 
     or closed) the caller pays for the text that was handed out, and the upstream is closed.
     """
     call = stream.call
-    delivered: list[str] = []
+    delivered = stream.delivered
     end: StreamEnd | None = None
     error: ApiError | None = None
     try:
@@ -348,12 +370,49 @@ async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | 
             balance_nanos=call.balance_nanos,
         )
     finally:
-        await stream.events.aclose()
-        if not call.finished:
-            await _settle_partial(stream, delivered)
+        await stream.aclose()
 
 
-async def chat_stream_sse(stream: ChatStream) -> AsyncGenerator[bytes, None]:
+class SseStream:
+    """A billed chat stream as SSE bytes: iterate it, and `aclose()` it on every way out.
+
+    Closing settles the request even if it was never iterated (a generator that never started
+    runs no `finally`). A transport that can only close synchronously (Django's response
+    closers) calls `close()`, and one that drops it unclosed is caught when it is collected.
+    """
+
+    def __init__(self, stream: ChatStream) -> None:
+        self.stream = stream
+        self.chunks = _sse_chunks(stream)
+        self.loop = asyncio.get_running_loop()
+        self.closed = False
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self.chunks
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self.chunks.aclose()
+        finally:
+            await self.stream.aclose()
+
+    def close(self) -> None:
+        if not self.closed and not self.loop.is_closed():
+            asyncio.run_coroutine_threadsafe(self.aclose(), self.loop)
+
+    def __del__(self) -> None:
+        if not self.closed and not self.loop.is_closed():
+            self.loop.call_soon_threadsafe(self.loop.create_task, self.aclose())
+
+
+def chat_stream_sse(stream: ChatStream) -> SseStream:
+    return SseStream(stream)
+
+
+async def _sse_chunks(stream: ChatStream) -> AsyncGenerator[bytes, None]:
     """OpenAI's SSE chunks, always ending with a usage chunk (and our billing) before [DONE]."""
     call = stream.call
     completion_id, created = _completion_id(), int(time.time())
@@ -393,12 +452,12 @@ def _counted_usage(stream: ChatStream, delivered: list[str]) -> Usage:
     output = (
         tokens.count_text_tokens("".join(delivered), model=stream.chat.model) if delivered else 0
     )
-    return Usage(input_tokens=stream.prompt_tokens, output_tokens=output)
+    return Usage(input_tokens=stream.call.prompt_tokens, output_tokens=output)
 
 
-async def _settle_partial(stream: ChatStream, delivered: list[str]) -> None:
+async def _settle_partial(stream: ChatStream) -> None:
     call = stream.call
-    await call.settle(_counted_usage(stream, delivered))
+    await call.settle(_counted_usage(stream, stream.delivered))
     await asyncio.shield(call.log(status_code=499, outcome="cancelled", error_code="client_closed"))
 
 

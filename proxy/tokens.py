@@ -22,6 +22,7 @@ import hashlib
 import json
 import logging
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 from typing import Any, Protocol
@@ -210,7 +211,10 @@ def truncate_to_tokens(text: str, max_tokens: int, *, model: str | None = None) 
     return prefix
 
 
-def _content_tokens(content: Any, model: str | None) -> int:
+PartTokens = Callable[[dict[str, Any]], "int | None"]
+
+
+def _content_tokens(content: Any, model: str | None, part_tokens: PartTokens | None) -> int:
     if isinstance(content, str):
         return count_text_tokens(content, model=model)
     if isinstance(content, list):
@@ -218,7 +222,10 @@ def _content_tokens(content: Any, model: str | None) -> int:
         for part in content:
             if not isinstance(part, dict):
                 continue
-            if part.get("type") == "text":
+            counted = part_tokens(part) if part_tokens is not None else None
+            if counted is not None:
+                total += counted
+            elif part.get("type") == "text":
                 total += count_text_tokens(str(part.get("text", "")), model=model)
             elif part.get("type") in ("image_url", "input_image", "image"):
                 total += TOKENS_PER_IMAGE_PART
@@ -228,14 +235,22 @@ def _content_tokens(content: Any, model: str | None) -> int:
     return count_text_tokens(json.dumps(content, sort_keys=True), model=model)
 
 
-def count_message_tokens(messages: list[dict[str, Any]], *, model: str | None = None) -> int:
-    """Prompt tokens of OpenAI-style chat messages, with the chat format's overhead."""
+def count_message_tokens(
+    messages: list[dict[str, Any]],
+    *,
+    model: str | None = None,
+    part_tokens: PartTokens | None = None,
+) -> int:
+    """Prompt tokens of OpenAI-style chat messages, with the chat format's overhead.
+
+    `part_tokens` counts a content part the tokenizer can't (an image, audio: proxy/prompt_bound
+    .py); without it an image part counts as a low-detail image."""
     total = TOKENS_REPLY_PRIMING
     for message in messages:
         total += TOKENS_PER_MESSAGE
         for key, value in message.items():
             if key == "content":
-                total += _content_tokens(value, model)
+                total += _content_tokens(value, model, part_tokens)
             elif isinstance(value, str):
                 total += count_text_tokens(value, model=model)
             elif value is not None:  # tool_calls and other structured fields

@@ -3,8 +3,8 @@
 Counting rule, so tests can predict exact numbers: a "token" is a whitespace-separated word.
 - chat: the reply is `"Echo: " + <text of the last user message>` (words re-joined by single
   spaces), truncated to `max_tokens` / `max_completion_tokens` words (finish_reason "length");
-  prompt_tokens = words in the text of every message (at least 1); completion_tokens = words
-  in the reply; a stream sends one content chunk per word.
+  prompt_tokens = words in the text of every message and in the JSON of `tools` (at least 1);
+  completion_tokens = words in the reply; a stream sends one content chunk per word.
 - embeddings: each string input costs its word count (at least 1), a token-id list its length.
 - images: prompt words are the input tokens; gpt-image models also report output tokens.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import struct
 import time
 import uuid
@@ -90,6 +91,8 @@ class ChatReply:
             for m in messages
             if isinstance(m, dict) and m.get("role") == "user"
         ]
+        # Tool definitions are billed input, as OpenAI bills them.
+        texts.append(json.dumps(body["tools"]) if body.get("tools") else "")
         self.prompt_tokens = max(1, sum(count_words(text) for text in texts))
         text = reply_text if reply_text is not None else "Echo: " + (user_texts or [""])[-1]
         words = text.split() or ["Echo:"]
