@@ -16,6 +16,7 @@ from llmgateway.errors import ApiError
 from llmgateway.models import Membership
 from llmgateway.money import nanos_to_usd, usd_to_nanos
 from llmgateway.origins import origin_normalize
+from wallets.admin_forms import SubmitOnceForm
 from wallets.models import LedgerTransaction
 
 
@@ -154,7 +155,9 @@ class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Membership.Role.choices)
 
 
-class GrantCreditsForm(forms.Form):
+class GrantCreditsForm(SubmitOnceForm):
+    """Each page shown grants once, however often it is posted (the hidden submit token)."""
+
     amount_usd = UsdField(min_nanos=1, label="Amount (USD)")
     reason = forms.CharField(max_length=200, required=False)
 

@@ -8,7 +8,7 @@ wallet needs `wallets.change_wallet`. Ledger rows and holds are read-only here.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import quote, unquote
 from django.core.exceptions import PermissionDenied
 from django.db.models import Sum
@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 
 from llmgateway.admin import ReadOnlyAdminMixin
-from llmgateway.errors import ApiError
+from llmgateway.errors import ApiError, IdempotencyConflict
 from llmgateway.money import nanos_to_usd
 from wallets import services
 from wallets.admin_forms import (
@@ -218,22 +218,37 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         form = AdjustBalanceForm(request.POST if request.method == "POST" else None)
         if form.is_valid():
             amount_nanos = form.cleaned_data["amount"]
+            idempotency_key = form.idempotency_key(scope=f"admin-adjust:{wallet.pk}")
+            # Only for the message: the ledger's unique key is what makes a replay move nothing.
+            replayed = bool(idempotency_key) and (
+                LedgerTransaction.objects.filter(idempotency_key=idempotency_key).exists()
+            )
             try:
                 txn = services.wallet_adjust(
                     wallet_id=wallet.pk,
                     amount_nanos=amount_nanos,
                     reason=form.cleaned_data["reason"],
                     actor=request.user.get_username(),
+                    idempotency_key=idempotency_key,
                 )
+            except IdempotencyConflict:
+                form.refuse_reused_token()
             except ApiError as error:
                 form.add_service_error(error)
             else:
                 wallet.refresh_from_db()
-                done = f"Adjusted by ${_signed_usd(amount_nanos)} (txn_{txn.pk})"
-                self.log_change(request, wallet, f"{done}: {txn.description}")
-                self.message_user(
-                    request, f"{done}. Balance is now ${nanos_to_usd(wallet.balance_nanos)}."
-                )
+                balance = f"Balance is now ${nanos_to_usd(wallet.balance_nanos)}."
+                if replayed:
+                    self.message_user(
+                        request,
+                        f"This adjustment was already made (txn_{txn.pk}); nothing more was "
+                        f"moved. {balance}",
+                        messages.WARNING,
+                    )
+                else:
+                    done = f"Adjusted by ${_signed_usd(amount_nanos)} (txn_{txn.pk})"
+                    self.log_change(request, wallet, f"{done}: {txn.description}")
+                    self.message_user(request, f"{done}. {balance}")
                 return HttpResponseRedirect(_admin_url(Wallet, "change", wallet.pk))
         return render_operator_form(
             request,

@@ -3,16 +3,20 @@
 Wallet adjustments and organization credit grants move money, so they are never model edits:
 each is a small form whose view calls one ledger service. The pages are rendered from inline
 templates that extend the stock admin ones, so the console needs no template files of its own.
+`SubmitOnceForm` is also the base of the dashboard's "grant credits" form.
 """
 
 from __future__ import annotations
 
+import re
+import secrets
 import uuid
 from functools import cache
 
 from django import forms
 from django.contrib.admin import ModelAdmin
 from django.contrib.admin.utils import quote
+from django.core.exceptions import ValidationError
 from django.db.models import Model
 from django.http import HttpRequest
 from django.template import engines
@@ -51,7 +55,55 @@ class ServiceErrorsMixin:
         self.add_error(field, error.message)  # type: ignore[attr-defined]
 
 
-class AdjustBalanceForm(ServiceErrorsMixin, forms.Form):
+_SUBMIT_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def _new_submit_token() -> str:
+    return secrets.token_hex(16)
+
+
+class SubmitOnceForm(forms.Form):
+    """A money form that moves money once per time it is shown.
+
+    Each rendering carries a new random token in a hidden field; the view makes it, scoped to
+    what the form moves, the ledger idempotency key (`idempotency_key(scope=...)`). A double
+    click or a re-posted page then posts one transaction, and the ledger refuses the same token
+    with other values. A post without a token (a script, not a rendered page) has no key.
+    """
+
+    submit_token = forms.CharField(
+        widget=forms.HiddenInput, required=False, max_length=64, initial=_new_submit_token
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        token = cleaned.get("submit_token") or ""
+        if token and not _SUBMIT_TOKEN.fullmatch(token):
+            self.renew_submit_token()
+            raise ValidationError("This form is out of date: check it and submit it again.")
+        return cleaned
+
+    def idempotency_key(self, *, scope: str) -> str | None:
+        token = self.cleaned_data.get("submit_token")
+        return f"{scope}:{token}" if token else None
+
+    def renew_submit_token(self) -> None:
+        """Show the page again with a new token, after a refusal that used up the old one."""
+        data = self.data.copy()
+        data[self.add_prefix("submit_token")] = _new_submit_token()
+        self.data = data
+
+    def refuse_reused_token(self) -> None:
+        """The token already moved money with other values: say so, and offer a fresh page."""
+        self.renew_submit_token()
+        self.add_error(
+            None,
+            "This form was already submitted with other values, and that was done; nothing "
+            "more was moved. Check the values and submit again to make another one.",
+        )
+
+
+class AdjustBalanceForm(ServiceErrorsMixin, SubmitOnceForm):
     amount = UsdAmountField(
         allow_negative=True,
         label="Amount (USD)",

@@ -14,7 +14,7 @@ from dashboard.access import ADMIN, org_page
 from dashboard.forms import GrantCreditsForm, LedgerFilterForm
 from dashboard.selectors import customers_search, wallet_ledger_filtered
 from dashboard.views.common import confirm, form_error_from, page
-from llmgateway.errors import ApiError
+from llmgateway.errors import ApiError, IdempotencyConflict
 from llmgateway.money import nanos_to_usd
 from sessions_app.models import EmbeddedSession
 from sessions_app.services import sessions_revoke_for_customer
@@ -102,20 +102,26 @@ def customer_grant(request: HttpRequest, customer_id: str) -> HttpResponse:
     form = GrantCreditsForm(request.POST)
     if form.is_valid():
         try:
-            wallet_grant_from_organization(
+            _, created = wallet_grant_from_organization(
                 wallet_id=customer.wallet.pk,
                 amount_nanos=form.cleaned_data["amount_usd"],
                 reason=form.cleaned_data["reason"] or "Granted from the dashboard",
+                idempotency_key=form.idempotency_key(scope=f"dashboard-grant:{customer.wallet.pk}"),
                 actor=f"dashboard:{request.user.get_username()}",
             )
+        except IdempotencyConflict:
+            form.refuse_reused_token()
         except ApiError as error:
             form_error_from(form, error, field_for_param={"amount": "amount_usd"})
         else:
-            messages.success(
-                request,
-                f"Granted {nanos_to_usd(form.cleaned_data['amount_usd'])} USD to "
-                f"{customer.external_id}.",
-            )
+            if created:
+                messages.success(
+                    request,
+                    f"Granted {nanos_to_usd(form.cleaned_data['amount_usd'])} USD to "
+                    f"{customer.external_id}.",
+                )
+            else:
+                messages.warning(request, "This grant was already made; nothing more was moved.")
             return redirect(_customer_url(request, customer))
     customer.wallet.refresh_from_db()
     return _customer_page(request, customer, grant_form=form, status=400)

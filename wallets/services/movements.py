@@ -95,9 +95,18 @@ def wallet_debit(
 
 
 def wallet_adjust(
-    *, wallet_id: str, amount_nanos: int, reason: str, actor: str
+    *,
+    wallet_id: str,
+    amount_nanos: int,
+    reason: str,
+    actor: str,
+    idempotency_key: str | None = None,
 ) -> LedgerTransaction:
-    """An operator's correction: positive credits the wallet, negative debits it."""
+    """An operator's correction: positive credits the wallet, negative debits it.
+
+    With an idempotency key already used for the same adjustment, nothing more is posted and
+    the first transaction is returned (IdempotencyConflict when it was used for another).
+    """
     if not reason.strip():
         raise InvalidRequest("An adjustment needs a reason.", param="reason")
     if amount_nanos == 0:
@@ -113,6 +122,7 @@ def wallet_adjust(
         to_account=destination,
         amount_nanos=abs(amount_nanos),
         kind=LedgerTransaction.Kind.ADJUSTMENT,
+        idempotency_key=idempotency_key,
         description=reason,
         actor=actor,
     )
