@@ -24,9 +24,11 @@ from wallets import services
 from wallets.admin_forms import (
     AdjustBalanceForm,
     change_form_with_operator_links,
+    change_list_with_summary,
     render_operator_form,
 )
 from wallets.models import Customer, Hold, LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
+from wallets.selectors import ledger_shortfall_totals
 
 
 def _admin_url(model, view: str, *args, **query) -> str:
@@ -267,8 +269,15 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         )
 
 
+def _usd_by_mode(totals: dict[str, int]) -> str:
+    return f"live ${nanos_to_usd(totals['live'])}, test ${nanos_to_usd(totals['test'])}"
+
+
 @admin.register(LedgerAccount)
 class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Accounts, with what the platform did not collect or lost above the list (ledger_check
+    prints the same figures)."""
+
     list_display = ["id", "kind", "owner", "livemode", "cached_balance", "held", "created_at"]
     list_filter = ["kind", "livemode"]
     list_select_related = ["organization", "wallet"]
@@ -286,6 +295,20 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
     ]
     readonly_fields = fields
+    change_list_template = property(lambda self: change_list_with_summary())
+
+    def changelist_view(self, request, extra_context=None):
+        totals = ledger_shortfall_totals()
+        summary = (
+            f"Uncollected usage: {_usd_by_mode(totals.uncollected_nanos)} · "
+            f"Platform losses: {_usd_by_mode(totals.platform_losses_nanos)}"
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "summary": summary,
+            "summary_id": "ledger-shortfall",
+        }
+        return super().changelist_view(request, extra_context)
 
     @admin.display(description="Owner")
     def owner(self, account) -> str:

@@ -173,6 +173,15 @@ _CHANGE_FORM_WITH_OPERATOR_LINKS = """
 """
 
 
+_CHANGE_LIST_WITH_SUMMARY = """
+{% extends "admin/change_list.html" %}
+{% block content %}
+{% if summary %}<p id="{{ summary_id }}">{{ summary }}</p>{% endif %}
+{{ block.super }}
+{% endblock %}
+"""
+
+
 @cache
 def _template(source: str) -> Template:
     return engines["django"].from_string(source)
@@ -181,6 +190,11 @@ def _template(source: str) -> Template:
 def change_form_with_operator_links() -> Template:
     """A change form whose object tools also list the `operator_links` in the context."""
     return _template(_CHANGE_FORM_WITH_OPERATOR_LINKS)
+
+
+def change_list_with_summary() -> Template:
+    """A change list with a line of figures (`summary`, `summary_id`) above it."""
+    return _template(_CHANGE_LIST_WITH_SUMMARY)
 
 
 def render_operator_form(
