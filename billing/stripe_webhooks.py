@@ -51,7 +51,7 @@ def refuse_events_of_the_other_mode(sender, instance: WebhookEventTrigger, valid
         return
     endpoint = instance.webhook_endpoint
     endpoint_livemode = endpoint.livemode if endpoint is not None else None
-    body = instance.json_body
+    body = instance.json_body if isinstance(instance.json_body, dict) else {}
     data = body.get("data")
     obj = data.get("object") if isinstance(data, dict) else None
     claims = [body.get("livemode")]

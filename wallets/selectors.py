@@ -49,8 +49,8 @@ class ShortfallTotals:
     """Money the platform did not get, by mode, as positive nanos.
 
     `uncollected`: usage the payer's balance could not cover at settle. `platform_losses`:
-    refunds and disputes of money already spent or paid out. Both accounts are only ever
-    debited, so each total is minus the sum of the account's entries.
+    refunds and disputes of money already spent or paid out. Both are booked as debits, so
+    each total is minus the sum of the account's entries (a loss given back lowers it).
     """
 
     uncollected_nanos: dict[str, int]
