@@ -1,6 +1,7 @@
 """localstripe (PyPI, GPL) as a separate process: a stateful Stripe API fake on a free port.
 
-It is run, never imported or copied. stripe-python reaches it through STRIPE_API_BASE (our
+It is run (through tests/fakes/localstripe_launch.py, which adds the `amount_received` real
+Stripe sends), never imported here or copied. stripe-python reaches it through STRIPE_API_BASE (our
 gateway) or `StripeClient(..., base_addresses={"api": url})` (tests acting as the browser),
 and it delivers signed webhooks to URLs registered with `POST /_config/webhooks/<id>`.
 """
@@ -53,7 +54,8 @@ def _free_port() -> int:
 def localstripe(tmp_path: Path) -> Iterator[LocalStripe]:
     """A fresh localstripe per test (`--from-scratch`: no state from an earlier run)."""
     port = _free_port()
-    argv = [str(Path(sys.executable).parent / "localstripe"), "--port", str(port), "--from-scratch"]
+    launcher = str(Path(__file__).with_name("localstripe_launch.py"))
+    argv = [sys.executable, launcher, "--port", str(port), "--from-scratch"]
     env = {"PATH": "/usr/bin:/bin", "PYTHONUNBUFFERED": "1"}  # unbuffered: the ready line
     log_path = tmp_path / "localstripe.log"
     process = LiveProcess(argv=argv, env=env, log_path=log_path, name="localstripe")
