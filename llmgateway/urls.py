@@ -4,11 +4,11 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularJSONAPIView, SpectacularSwaggerView
 
-from llmgateway.api import InternalError, json_error_view
-from llmgateway.errors import NotFound
+from llmgateway import site_pages
 from llmgateway.views import ConfigView, health
 
 urlpatterns = [
+    path("", site_pages.home, name="home"),
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
     path("healthz", health, name="health"),
@@ -23,6 +23,7 @@ urlpatterns = [
     path("v1/", include("payouts.urls")),
 ]
 
-# Unknown paths and crashes answer in the API's error shape, never an HTML page.
-handler404 = json_error_view(NotFound("No such path."))
-handler500 = json_error_view(InternalError())
+# Unknown paths and crashes: the API's error shape under /v1/, an HTML page in a browser route.
+handler403 = site_pages.forbidden
+handler404 = site_pages.not_found
+handler500 = site_pages.server_error

@@ -1,19 +1,30 @@
-"""`manage.py seed_demo`: a demo org, project and funded test customer for `make run`."""
+"""`manage.py seed_demo`: a demo org, project, owner and funded test customer for `make run`,
+ending with where to go: the dashboard and its login, admin, the API docs, the example."""
 
+import secrets
 from decimal import Decimal
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
+from llmgateway.models import Membership
 from llmgateway.money import nanos_to_usd
-from llmgateway.services import project_bootstrap
+from llmgateway.services import membership_add, project_bootstrap
 from wallets import services
 from wallets.models import Wallet
 
 DEMO_CREDIT_NANOS = 5_000_000_000
+DEMO_OWNER_EMAIL = "demo@example.com"
 
 
 class Command(BaseCommand):
-    help = "Create the demo organization, project and test customer; print a new test key."
+    help = (
+        "Create the demo organization, project, owner and test customer; print a new test key "
+        "and the demo owner's login (a new password each run)."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--base-url", default="http://127.0.0.1:8000")
 
     def handle(self, *args, **options):
         organization, project, secret_key = project_bootstrap(
@@ -46,3 +57,29 @@ class Command(BaseCommand):
             f"balance ${nanos_to_usd(wallet.balance_nanos)} (test)"
         )
         self.stdout.write(f"Test secret key (shown once): {secret_key}")
+        password = _demo_owner_reset(organization)
+        base = options["base_url"].rstrip("/")
+        self.stdout.write("")
+        self.stdout.write(
+            f"Dashboard: {base}/dashboard/o/{organization.pk}/p/{project.pk}/customers/"
+        )
+        self.stdout.write(f"  email: {DEMO_OWNER_EMAIL}")
+        self.stdout.write(f"  password: {password}")
+        self.stdout.write(f"Admin (same login): {base}/admin/")
+        self.stdout.write(f"API reference: {base}/v1/docs")
+        self.stdout.write("The embeddable example: `make example` in another terminal")
+
+
+def _demo_owner_reset(organization) -> str:
+    """The demo owner (created on first run, its password made anew on each): an owner of the
+    demo organization and, for this local demo only, an operator in admin."""
+    user_model = get_user_model()
+    user = user_model.objects.filter(email=DEMO_OWNER_EMAIL).first()
+    if user is None:
+        user = user_model(username=DEMO_OWNER_EMAIL, email=DEMO_OWNER_EMAIL)
+    password = secrets.token_urlsafe(12)
+    user.set_password(password)
+    user.is_staff = user.is_superuser = True
+    user.save()
+    membership_add(organization=organization, user=user, role=Membership.Role.OWNER)
+    return password
