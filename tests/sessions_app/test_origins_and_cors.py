@@ -82,6 +82,12 @@ def test_sk_call_on_a_shared_route_gets_no_cors(api):
         ("https://App.Example", "https://app.example"),
         ("http://localhost:3000", "http://localhost:3000"),
         ("https://[::1]:8443", "https://[::1]:8443"),
+        # As a browser sends them in Origin: no default port, punycode, no trailing slash.
+        ("https://x.example:443", "https://x.example"),
+        ("http://x.example:80", "http://x.example"),
+        ("http://x.example:443", "http://x.example:443"),
+        ("https://ünïcode.example", "https://xn--ncode-cta3g.example"),
+        ("https://app.example/", "https://app.example"),
     ],
 )
 def test_origins_are_normalized(raw, expected):
@@ -89,7 +95,15 @@ def test_origins_are_normalized(raw, expected):
 
 
 @pytest.mark.parametrize(
-    "raw", ["app.example", "https://app.example/", "ftp://x.example", "https://a@b.example", "*"]
+    "raw",
+    [
+        "app.example",
+        "https://app.example/path",
+        "ftp://x.example",
+        "https://a@b.example",
+        "*",
+        "https://*.example.com",
+    ],
 )
 def test_bad_origins_are_refused(raw):
     with pytest.raises(InvalidRequest):
