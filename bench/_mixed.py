@@ -163,7 +163,7 @@ async def stack_prepare(stack: Stack, *, customers: int, concurrency: int = 16) 
     stack.organization_id, stack.project_id = live["organizationId"], live["projectId"]
     stack.live_key, stack.test_key = live["secretKey"], test["secretKey"]
     _manage(stack.env, "credit_org", "--org", stack.organization_id,
-            "--amount", str(ORG_CREDIT_USD), "--reason", "load test")  # fmt: skip
+            "--amount", str(ORG_CREDIT_USD), "--reason", "load test", "--live")  # fmt: skip
     async with httpx.AsyncClient(timeout=30) as client:
         endpoint = _raise_for(
             await client.post(

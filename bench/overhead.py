@@ -390,7 +390,7 @@ def run(args, processes: Processes, log_dir: Path) -> list[Cell]:
         manage(env, "bootstrap_project", "--org", "bench", "--project", "bench", "--live", "--json")
     )
     manage(env, "credit_org", "--org", boot["organizationId"], "--amount", "1000000",
-           "--reason", "benchmark")  # fmt: skip
+           "--reason", "benchmark", "--live")  # fmt: skip
     server = processes.start(
         "ours", our_server_command(args.server, args.workers, our_port), env=env
     )

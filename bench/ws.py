@@ -217,7 +217,7 @@ def run(args, processes: Processes, log_dir: Path) -> tuple[list[Row], str]:
                "--json")
     )  # fmt: skip
     manage(env, "credit_org", "--org", boot["organizationId"], "--amount", "1000000",
-           "--reason", "benchmark")  # fmt: skip
+           "--reason", "benchmark", "--live")  # fmt: skip
     server = processes.start(
         "ours", our_server_command(args.server, args.workers, our_port), env=env
     )

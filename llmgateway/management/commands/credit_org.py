@@ -11,13 +11,17 @@ from wallets import services
 
 
 class Command(BaseCommand):
-    help = "Grant an organization credits (live by default; --test for test credits)."
+    help = "Grant an organization credits: --live (real upstream usage) or --test, said each time."
 
     def add_arguments(self, parser):
         parser.add_argument("--org", required=True, help="Organization id (org_…) or exact name")
         parser.add_argument("--amount", required=True, help="USD, e.g. 100.00")
         parser.add_argument("--reason", required=True)
-        parser.add_argument("--test", action="store_true", help="Grant test-mode credits")
+        # No default: a grant of live credits is spendable on real upstream usage, so the mode is
+        # always said out loud.
+        mode = parser.add_mutually_exclusive_group(required=True)
+        mode.add_argument("--test", action="store_true", help="Grant test-mode credits")
+        mode.add_argument("--live", action="store_true", help="Grant live credits")
         parser.add_argument("--idempotency-key", help="Grant at most once for this key")
 
     def handle(self, *args, **options):
