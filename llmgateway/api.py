@@ -8,13 +8,21 @@ import json
 import logging
 from collections.abc import Sequence
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q, QuerySet
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from llmgateway.errors import ApiError, InvalidRequest, NotFound, ServiceUnavailable
+from llmgateway.errors import (
+    ApiError,
+    InvalidRequest,
+    NotFound,
+    RequestTooLarge,
+    ServiceUnavailable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +76,8 @@ def database_unreachable(exc: BaseException) -> bool:
 def api_error_from_exception(exc: Exception) -> ApiError | None:
     if isinstance(exc, ApiError):
         return exc
+    if isinstance(exc, RequestDataTooBig):  # a chunked body read past the limit
+        return _request_too_large()
     if database_unreachable(exc):
         logger.warning("database unavailable: %s", exc)
         return ServiceUnavailable()
@@ -119,6 +129,21 @@ def json_error_view(error: ApiError):
     return view
 
 
+def _request_too_large() -> RequestTooLarge:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return RequestTooLarge(f"The request body is larger than {limit} bytes, the most this accepts.")
+
+
+def body_too_large(request) -> bool:
+    """A declared body over DATA_UPLOAD_MAX_MEMORY_SIZE: refused before anything reads it."""
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except (TypeError, ValueError):
+        return False
+    return limit is not None and declared > limit
+
+
 class ApiView(APIView):
     """Base view: bearer authentication, which key kinds may call it, rate limits."""
 
@@ -133,6 +158,10 @@ class ApiView(APIView):
         return [BearerAuthentication()]
 
     def initial(self, request, *args, **kwargs):
+        # A platform body over the limit is a 413 in the error shape, before authentication
+        # or parsing reads any of it (Django would raise RequestDataTooBig: a 500).
+        if body_too_large(request):
+            raise _request_too_large()
         super().initial(request, *args, **kwargs)
         if not self.allowed_auth:
             return
@@ -141,6 +170,17 @@ class ApiView(APIView):
 
         principal = request.auth
         require_principal_kind(principal, self.allowed_auth)
+        implemented = hasattr(self, request.method.lower())  # otherwise DRF answers 405
+        if principal.secret_key is not None and implemented:
+            # Restricted keys: the one check, against the one table (llmgateway/permissions.py).
+            from llmgateway.permissions import check_key_permission
+
+            match = request.resolver_match
+            check_key_permission(
+                granted=principal.secret_key.permissions,
+                url_name=match.url_name if match else None,
+                method=request.method,
+            )
         rate_limit_check(principal)
 
     def permission_denied(self, request, message=None, code=None):  # pragma: no cover

@@ -92,6 +92,8 @@ class ApiKey(models.Model):
     name = models.CharField(max_length=200, blank=True)
     display_prefix = models.CharField(max_length=32)
     key_hash = models.CharField(max_length=64, unique=True)
+    # Restricted keys (llmgateway/permissions.py): the permissions this secret key carries.
+    permissions = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from llmgateway import ids
+from llmgateway import permissions as key_permissions
 from llmgateway.errors import InvalidRequest, NotFound
 from llmgateway.models import ApiKey, Membership, Organization, Project
 from llmgateway.origins import known_origins_forget, origin_normalize
@@ -75,8 +76,19 @@ def project_create(
     return project
 
 
-def api_key_create(*, project: Project, livemode: bool, name: str = "") -> tuple[ApiKey, str]:
-    """Create a secret key; returns the row and its plaintext, which is never stored or shown."""
+def api_key_create(
+    *, project: Project, livemode: bool, name: str = "", permissions=None
+) -> tuple[ApiKey, str]:
+    """Create a secret key; returns the row and its plaintext, which is never stored or shown.
+
+    `permissions` None makes a full-access key (every permission); otherwise a restricted key.
+    Whether the creator's role may hand them out is the caller's check (`role_may_grant`).
+    """
+    granted = (
+        list(key_permissions.ALL_PERMISSIONS)
+        if permissions is None
+        else key_permissions.permissions_normalize(permissions)
+    )
     plaintext = secret_key_prefix(livemode) + ids.random_string(SECRET_KEY_RANDOM_LENGTH)
     api_key = ApiKey.objects.create(
         project=project,
@@ -85,6 +97,7 @@ def api_key_create(*, project: Project, livemode: bool, name: str = "") -> tuple
         name=name,
         display_prefix=plaintext[: len(secret_key_prefix(livemode)) + DISPLAY_PREFIX_RANDOM_LENGTH],
         key_hash=ids.token_hash(plaintext),
+        permissions=granted,
     )
     return api_key, plaintext
 

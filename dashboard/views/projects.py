@@ -12,7 +12,8 @@ from billing.selectors import catalog_model_ids
 from billing.topups import project_billing_limits
 from dashboard import services
 from dashboard.access import ADMIN, org_page
-from dashboard.forms import ApiKeyCreateForm, ProjectSettingsForm
+from dashboard.forms import ProjectSettingsForm
+from dashboard.forms_keys import ApiKeyCreateForm
 from dashboard.selectors import secret_keys_for_project
 from dashboard.views.common import confirm, form_error_from, page, secret_page
 from llmgateway.errors import ApiError
@@ -93,7 +94,7 @@ def _keys_page(request: HttpRequest, *, form=None, created=None) -> HttpResponse
     dashboard = request.dashboard
     context = {
         "keys": secret_keys_for_project(project=dashboard.project, livemode=dashboard.livemode),
-        "form": form or ApiKeyCreateForm(),
+        "form": form or ApiKeyCreateForm(role=dashboard.role),
         "created": created,
     }
     if created is not None:
@@ -110,11 +111,15 @@ def keys(request: HttpRequest) -> HttpResponse:
 @require_POST
 def key_create(request: HttpRequest) -> HttpResponse:
     dashboard = request.dashboard
-    form = ApiKeyCreateForm(request.POST)
+    # The form offers only the permissions the member's role holds and refuses any other.
+    form = ApiKeyCreateForm(request.POST, role=dashboard.role)
     if not form.is_valid():
         return _keys_page(request, form=form)
     api_key, plaintext = api_key_create(
-        project=dashboard.project, livemode=dashboard.livemode, name=form.cleaned_data["name"]
+        project=dashboard.project,
+        livemode=dashboard.livemode,
+        name=form.cleaned_data["name"],
+        permissions=form.cleaned_data["permissions"],
     )
     # Rendered in this response only (no redirect, no session, no message): shown once.
     return _keys_page(request, created={"key": api_key, "plaintext": plaintext})

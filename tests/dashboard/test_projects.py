@@ -85,7 +85,9 @@ def test_developer_reads_settings_but_cannot_change_markup(developer_client, pro
 
 
 def test_created_key_is_shown_once_works_and_is_listed_by_prefix(developer_client, client, project):
-    response = developer_client.post(project_url(project, "keys/new/"), {"name": "backend"})
+    response = developer_client.post(
+        project_url(project, "keys/new/"), {"name": "backend", "permissions": ["customers:read"]}
+    )
     assert response.status_code == 200
     assert response["Cache-Control"] == "no-store"
     plaintext = re.search(r'id="new-key" value="(sk_test_\w+)"', response.content.decode()).group(1)
@@ -96,7 +98,7 @@ def test_created_key_is_shown_once_works_and_is_listed_by_prefix(developer_clien
     assert api_key.display_prefix in listing
     assert plaintext not in listing
     assert "never" in listing  # not used yet
-    assert ApiClient(client, plaintext).get("/v1/balance").status_code == 200
+    assert ApiClient(client, plaintext).get("/v1/customers").status_code == 200
     api_key.refresh_from_db()
     assert api_key.last_used_at is not None
     listing = developer_client.get(project_url(project, "keys/")).content.decode()
