@@ -249,6 +249,7 @@ class ProjectAdmin(admin.ModelAdmin):
         "sessions_enabled",
         "allowed_origins",
         "default_allowed_models",
+        "session_max_lifetime_seconds",
         "created_at",
     ]
     inlines = [ApiKeyInline]

@@ -63,6 +63,15 @@ class Project(models.Model):
     default_allowed_models = models.JSONField(
         default=list, blank=True, help_text="Model ids sessions may use when no scope is given."
     )
+    # How long an embedded session may live from its minting, refreshes included (empty: the
+    # operator's EMBEDDED_SESSION_MAX_LIFETIME_SECONDS). Refresh never carries a token past it.
+    session_max_lifetime_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(60), MaxValueValidator(30 * 24 * 3600)],
+        help_text="Absolute lifetime of an end-user session, refreshes included (seconds). "
+        "Empty: the operator's default (24 h unless set).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -76,6 +85,12 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organization} / {self.name}"
+
+    @property
+    def session_lifetime_seconds(self) -> int:
+        if self.session_max_lifetime_seconds:
+            return self.session_max_lifetime_seconds
+        return settings.EMBEDDED_SESSION_MAX_LIFETIME_SECONDS
 
 
 class ApiKey(models.Model):

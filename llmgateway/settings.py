@@ -286,6 +286,11 @@ REST_FRAMEWORK = {
 }
 RATE_LIMIT_SECRET_KEY_PER_MINUTE = env.int("RATE_LIMIT_SECRET_KEY_PER_MINUTE", default=3000)
 RATE_LIMIT_SESSION_PER_MINUTE = env.int("RATE_LIMIT_SESSION_PER_MINUTE", default=300)
+# An embedded session's absolute lifetime from minting: refresh cannot carry it further.
+# A project can set its own (Project.session_max_lifetime_seconds, in admin).
+EMBEDDED_SESSION_MAX_LIFETIME_SECONDS = env.int(
+    "EMBEDDED_SESSION_MAX_LIFETIME_SECONDS", default=24 * 3600
+)
 
 # --- WebSocket chat (/v1/ws, proxy/consumers.py; docs/websocket.md) --------------------------
 # Chats in flight at once on one socket, and for one session across all its sockets.

@@ -76,6 +76,7 @@ def session_mint(
     if customer.status == Customer.Status.BLOCKED:
         raise CustomerBlocked()
     token = _new_token(livemode)
+    now = timezone.now()
     session = EmbeddedSession.objects.create(
         project=project,
         customer=customer,
@@ -86,20 +87,33 @@ def session_mint(
         allowed_models=allowed_models,
         max_spend_nanos=max_spend_nanos,
         ttl_seconds=ttl,
-        expires_at=timezone.now() + timedelta(seconds=ttl),
+        expires_at=min(
+            now + timedelta(seconds=ttl), now + timedelta(seconds=project.session_lifetime_seconds)
+        ),
     )
     return session, token
+
+
+def session_lifetime_end(session: EmbeddedSession):
+    """When the session ends for good, refreshes included: minting + the project's lifetime."""
+    return session.created_at + timedelta(seconds=session.project.session_lifetime_seconds)
 
 
 def session_refresh(*, session: EmbeddedSession) -> tuple[EmbeddedSession, str]:
     """A new token for the same session (same scope, same spend counters); the old one dies.
 
     The swap is conditional on the old token's hash, so two refreshes racing with one token give
-    one new token, not two.
+    one new token, not two. The new expiry never passes the session's absolute lifetime
+    (`session_lifetime_end`): a refresh chain stops there and the end user needs a new session.
     """
     token = _new_token(session.livemode)
     now = timezone.now()
-    expires_at = now + timedelta(seconds=session.ttl_seconds)
+    lifetime_end = session_lifetime_end(session)
+    if lifetime_end <= now:
+        from sessions_app.errors import SessionExpired
+
+        raise SessionExpired("This session reached its maximum lifetime; mint a new session.")
+    expires_at = min(now + timedelta(seconds=session.ttl_seconds), lifetime_end)
     with transaction.atomic():
         swapped = EmbeddedSession.objects.filter(
             pk=session.pk,
