@@ -88,18 +88,59 @@ class CheckedTarget:
         return host if self.port == default else f"{host}:{self.port}"
 
 
-def _address_is_blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+# IPv6 ranges that carry an IPv4 address inside them: the embedded address is what a gateway
+# would route to, so it is checked as well (6to4 2002::/16 via `sixtofour`; NAT64 well-known
+# and local-use prefixes here; IPv4-compatible ::a.b.c.d, deprecated, is refused outright).
+_NAT64_PREFIXES = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+# The only IPv6 space that is public unicast; everything else (site-local fec0::/10, unique
+# local, link-local, multicast, discard 100::/64, documentation…) is refused.
+_IPV6_GLOBAL_UNICAST = ipaddress.ip_network("2000::/3")
+
+
+def _ipv4_is_blocked(ip: ipaddress.IPv4Address) -> bool:
     return (
-        ip.is_private  # includes 10/8, 172.16/12, 192.168/16, fc00::/7 (unique local), 100.64/10…
+        ip.is_private  # 10/8, 172.16/12, 192.168/16, 100.64/10 (CGNAT), 192.0.0/24, 198.18/15…
         or ip.is_loopback
-        or ip.is_link_local  # 169.254/16 (cloud metadata), fe80::/10
+        or ip.is_link_local  # 169.254/16 (cloud metadata)
         or ip.is_multicast
         or ip.is_reserved
         or ip.is_unspecified
         or not ip.is_global
     )
+
+
+def _address_is_blocked(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    """True for any address that is, embeds or routes to a non-public one (docs/security.md)."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return _ipv4_is_blocked(ip)
+    if ip.ipv4_mapped is not None:
+        return _ipv4_is_blocked(ip.ipv4_mapped)
+    if ip.teredo is not None:  # 2001::/32: a tunnel to whatever its relay reaches
+        return True
+    if ip in _IPV4_COMPATIBLE:
+        return True
+    if ip.sixtofour is not None and _ipv4_is_blocked(ip.sixtofour):
+        return True
+    for prefix in _NAT64_PREFIXES:
+        if ip in prefix:
+            return True  # a NAT64 gateway would reach the embedded IPv4; never needed here
+    if ip not in _IPV6_GLOBAL_UNICAST or ip.is_site_local:
+        return True
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or not ip.is_global
+    )
+
+
+def _port_allowed(port: int) -> bool:
+    """Port policy: 443, or a port the operator lists in WEBHOOK_ALLOWED_PORTS (default 8443)."""
+    return port == 443 or port in settings.WEBHOOK_ALLOWED_PORTS
 
 
 def _resolve(host: str, port: int) -> list[str]:
@@ -140,6 +181,11 @@ def webhook_url_check(url: str, *, livemode: bool) -> CheckedTarget:
     )
     if scheme == "http" and not loopback_http_allowed:
         raise WebhookUrlRejected("The URL must use https.", param="url")
+    if not loopback_http_allowed and not _port_allowed(port):
+        raise WebhookUrlRejected(
+            f"The URL's port {port} is not allowed: use 443 (or a port the operator allows).",
+            param="url",
+        )
     if not loopback_http_allowed and any(_address_is_blocked(ip) for ip in ips):
         raise WebhookUrlRejected(
             "The URL's host resolves to a private, loopback, link-local or reserved address.",

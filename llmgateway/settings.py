@@ -224,6 +224,9 @@ LOW_BALANCE_THRESHOLD_USD = env.str("LOW_BALANCE_THRESHOLD_USD", default="1")
 # Local development only: lets test-mode webhook endpoints be plain http on a loopback address.
 WEBHOOK_ALLOW_HTTP_LOOPBACK = env.bool("WEBHOOK_ALLOW_HTTP_LOOPBACK", default=False)
 WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+# Ports a webhook URL may name besides 443 (docs/security.md, "SSRF"): a URL cannot aim at a
+# mail, database or admin port of a public host.
+WEBHOOK_ALLOWED_PORTS = [int(port) for port in env.list("WEBHOOK_ALLOWED_PORTS", default=["8443"])]
 
 # --- Connect onboarding and margin payouts (payouts/; docs/payouts.md) -------------------------
 PAYOUT_MIN_USD = env.str("PAYOUT_MIN_USD", default="1")

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from rest_framework import serializers
 
+from llmgateway.errors import InvalidRequest
 from llmgateway.fields import UsdAmountField, UsdField
+from llmgateway.origins import origin_normalize
 from payouts.models import Payout
 
 
@@ -49,9 +54,48 @@ class PayoutCreateSerializer(serializers.Serializer):
     idempotencyKey = serializers.CharField(max_length=200, required=False)
 
 
+def _origin_of(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        return origin_normalize(f"{parts.scheme}://{parts.netloc}")
+    except (InvalidRequest, ValueError):
+        return None
+
+
+def connect_url_origins_allowed(project) -> set[str]:
+    """Where Stripe may send a member back after onboarding: the project's allowed origins and
+    the origins of the operator's CONNECT_RETURN_URL / CONNECT_REFRESH_URL. Anything else would
+    let a key holder hand an admin a link that lands on a site of their choosing."""
+    allowed = set(project.allowed_origins or [])
+    for url in (settings.CONNECT_RETURN_URL, settings.CONNECT_REFRESH_URL):
+        origin = _origin_of(url) if url else None
+        if origin:
+            allowed.add(origin)
+    return allowed
+
+
 class ConnectOnboardingCreateSerializer(serializers.Serializer):
+    """`context["project"]`: the calling key's project, whose origins the URLs must be on."""
+
     returnUrl = serializers.URLField(required=False, max_length=2000)
     refreshUrl = serializers.URLField(required=False, max_length=2000)
+
+    def _on_allowed_origin(self, value: str, field: str) -> str:
+        if not value:
+            return value
+        origin = _origin_of(value)
+        if origin is None or origin not in connect_url_origins_allowed(self.context["project"]):
+            raise serializers.ValidationError(
+                f"{field} must be on one of the project's allowed origins or the operator's "
+                "CONNECT_RETURN_URL / CONNECT_REFRESH_URL."
+            )
+        return value
+
+    def validate_returnUrl(self, value: str) -> str:
+        return self._on_allowed_origin(value, "returnUrl")
+
+    def validate_refreshUrl(self, value: str) -> str:
+        return self._on_allowed_origin(value, "refreshUrl")
 
 
 class ConnectOnboardingSerializer(serializers.Serializer):

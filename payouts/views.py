@@ -37,7 +37,8 @@ class ConnectOnboardingView(ApiView):
         summary="Start (or resume) Stripe Connect onboarding: an Express account link",
         description="Live mode only. Creates the organization's Express connected account on "
         "first use and returns a single-use onboarding URL on Stripe. `returnUrl` and "
-        "`refreshUrl` default to the operator's CONNECT_RETURN_URL and CONNECT_REFRESH_URL.",
+        "`refreshUrl` default to the operator's CONNECT_RETURN_URL and CONNECT_REFRESH_URL; "
+        "given, they must be on one of the project's allowed origins or those URLs' origins.",
         request=ConnectOnboardingCreateSerializer,
         responses={
             200: ConnectOnboardingSerializer,
@@ -46,7 +47,9 @@ class ConnectOnboardingView(ApiView):
         tags=[TAG_CONNECT],
     )
     def post(self, request):
-        body = ConnectOnboardingCreateSerializer(data=request.data)
+        body = ConnectOnboardingCreateSerializer(
+            data=request.data, context={"project": request.auth.project}
+        )
         body.is_valid(raise_exception=True)
         link = services.connect_onboarding_start(
             organization_id=request.auth.project.organization_id,
