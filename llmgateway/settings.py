@@ -289,6 +289,16 @@ REST_FRAMEWORK = {
 }
 RATE_LIMIT_SECRET_KEY_PER_MINUTE = env.int("RATE_LIMIT_SECRET_KEY_PER_MINUTE", default=3000)
 RATE_LIMIT_SESSION_PER_MINUTE = env.int("RATE_LIMIT_SESSION_PER_MINUTE", default=300)
+# Dashboard throttles (dashboard/throttle.py; docs/security.md "Throttles"), per window:
+# failed log-ins per account and per client address, reset mails per email and per address,
+# sign-ups per address. 0 turns one off. The namespace separates counters (tests set it).
+AUTH_THROTTLE_WINDOW_SECONDS = env.int("AUTH_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+LOGIN_FAILURES_PER_ACCOUNT = env.int("LOGIN_FAILURES_PER_ACCOUNT", default=10)
+LOGIN_FAILURES_PER_ADDRESS = env.int("LOGIN_FAILURES_PER_ADDRESS", default=50)
+PASSWORD_RESETS_PER_EMAIL = env.int("PASSWORD_RESETS_PER_EMAIL", default=3)
+PASSWORD_RESETS_PER_ADDRESS = env.int("PASSWORD_RESETS_PER_ADDRESS", default=20)
+SIGNUPS_PER_ADDRESS = env.int("SIGNUPS_PER_ADDRESS", default=10)
+AUTH_THROTTLE_NAMESPACE = env.str("AUTH_THROTTLE_NAMESPACE", default="v1")
 # An embedded session's absolute lifetime from minting: refresh cannot carry it further.
 # A project can set its own (Project.session_max_lifetime_seconds, in admin).
 EMBEDDED_SESSION_MAX_LIFETIME_SECONDS = env.int(

@@ -35,6 +35,15 @@ def _forget_system_accounts():
 
 
 @pytest.fixture(autouse=True)
+def _fresh_auth_throttles(settings):
+    """Log-in, reset and sign-up counters of this test's own (dashboard/throttle.py): they are
+    keyed by email and client address, which tests share (and Redis keeps between runs)."""
+    import uuid
+
+    settings.AUTH_THROTTLE_NAMESPACE = uuid.uuid4().hex
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """A channel layer of the test's own. In production a process has one event loop; here each
     test runs its own, and channels_redis keeps receive bookkeeping (a lock, a receiver count)

@@ -6,12 +6,12 @@ from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from dashboard import services
+from dashboard import services, throttle
 from dashboard.access import MODE_SESSION_KEY
 from dashboard.forms import EmailAuthenticationForm, OrganizationForm, SignupForm
 from dashboard.selectors import memberships_for_user
@@ -28,9 +28,23 @@ def _safe_next(request: HttpRequest, fallback: str) -> str:
     return fallback
 
 
+def _throttled(request: HttpRequest, template: str, form, wait: int) -> HttpResponse:
+    """The form page again, unprocessed, with a clear message: 429 Too Many Requests."""
+    context = {"form": form, "throttled": throttle.wait_message(wait)}
+    response = render(request, template, context, status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard:home")
+    if request.method == "POST":
+        address = throttle.client_address(request)
+        wait = throttle.blocked_for("signup:address", address)
+        if wait:
+            return _throttled(request, "dashboard/signup.html", SignupForm(), wait)
+        throttle.count("signup:address", address)
     form = SignupForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -48,9 +62,34 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 class LoginView(auth_views.LoginView):
+    """Failed log-ins are counted per account and per client address; past either limit the
+    password is not even checked (the right one is refused too) until the window passes."""
+
     template_name = "dashboard/login.html"
     authentication_form = EmailAuthenticationForm
     redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("username", "")
+        wait = max(
+            throttle.blocked_for("login:account", email),
+            throttle.blocked_for("login:address", throttle.client_address(request)),
+        )
+        if wait:
+            form = self.get_form_class()(request)  # unbound: nothing is authenticated
+            return _throttled(request, self.template_name, form, wait)
+        return super().post(request, *args, **kwargs)
+
+    def form_invalid(self, form):
+        email = self.request.POST.get("username", "")
+        if email:
+            throttle.count("login:account", email)
+            throttle.count("login:address", throttle.client_address(self.request))
+        return super().form_invalid(form)
+
+    def form_valid(self, form):
+        throttle.clear("login:account", self.request.POST.get("username", ""))
+        return super().form_valid(form)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -62,6 +101,20 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "dashboard/email/password_reset.txt"
     subject_template_name = "dashboard/email/password_reset_subject.txt"
     success_url = reverse_lazy("dashboard:password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        email = request.POST.get("email", "")
+        address = throttle.client_address(request)
+        wait = max(
+            throttle.blocked_for("reset:email", email),
+            throttle.blocked_for("reset:address", address),
+        )
+        if wait:
+            return _throttled(request, self.template_name, self.get_form_class()(), wait)
+        throttle.count("reset:address", address)
+        if email:
+            throttle.count("reset:email", email)
+        return super().post(request, *args, **kwargs)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
