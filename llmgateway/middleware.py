@@ -81,3 +81,46 @@ class PagesAuthenticationMiddleware(_CookiePagesOnly, AuthenticationMiddleware):
 
 class PagesMessageMiddleware(_CookiePagesOnly, MessageMiddleware):
     pass
+
+
+def content_security_policy() -> str:
+    from django.conf import settings
+
+    return settings.CONTENT_SECURITY_POLICY
+
+
+class ContentSecurityPolicyMiddleware:
+    """`Content-Security-Policy` on the pages (dashboard, admin, site): scripts and styles only
+    from this origin, no inline script, no framing, forms post only here. Not on `/v1/` (JSON:
+    nothing to execute; the Swagger page at /v1/docs needs its inline bootstrap script).
+    Pure header work, so sync and async alike without a thread hop."""
+
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response):
+        from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+
+        self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
+
+    def _add(self, request, response):
+        policy = content_security_policy()
+        if (
+            policy
+            and not request.path_info.startswith(API_PATH_PREFIX)
+            and "Content-Security-Policy" not in response
+        ):
+            response["Content-Security-Policy"] = policy
+        return response
+
+    def __call__(self, request):
+        from asgiref.sync import iscoroutinefunction
+
+        if iscoroutinefunction(self):
+            return self.__acall__(request)
+        return self._add(request, self.get_response(request))
+
+    async def __acall__(self, request):
+        return self._add(request, await self.get_response(request))

@@ -52,7 +52,16 @@ MIDDLEWARE = [
     "llmgateway.middleware.PagesAuthenticationMiddleware",
     "llmgateway.middleware.PagesMessageMiddleware",
     "llmgateway.middleware.InlineXFrameOptionsMiddleware",
+    "llmgateway.middleware.ContentSecurityPolicyMiddleware",
 ]
+# On every page outside /v1/ (llmgateway/middleware.py). Inline styles stay allowed: Django's
+# admin sets style attributes; no inline script is allowed anywhere.
+CONTENT_SECURITY_POLICY = env.str(
+    "CONTENT_SECURITY_POLICY",
+    default="default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self' https://connect.stripe.com; frame-ancestors 'none'",
+)
 
 ROOT_URLCONF = "llmgateway.urls"
 WSGI_APPLICATION = "llmgateway.wsgi.application"
