@@ -52,3 +52,26 @@ def check_subclassed_security_middleware(app_configs, **kwargs):
         for check in CHECKS_GATED_BY_MIDDLEWARE:
             errors.extend(check(app_configs))
     return errors
+
+
+CONSOLE_EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+
+
+@register(Tags.security, deploy=True)
+def check_email_backend_is_not_the_console(app_configs, **kwargs):
+    """The console backend prints password-reset and invitation links into the server's log:
+    anyone who reads the log could take over an account. Fine for `make run`, not in production."""
+    from django.core.checks import Warning as CheckWarning
+
+    if settings.DEBUG or settings.EMAIL_BACKEND != CONSOLE_EMAIL_BACKEND:
+        return []
+    return [
+        CheckWarning(
+            "EMAIL_BACKEND is the console backend with DEBUG off: password-reset and invitation "
+            "links would be printed into the server log.",
+            hint="Set EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and EMAIL_HOST, "
+            "EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS, DEFAULT_FROM_EMAIL "
+            "(docs/security.md, Production settings).",
+            id="llmgateway.W001",
+        )
+    ]

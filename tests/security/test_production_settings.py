@@ -15,6 +15,7 @@ PRODUCTION_ENVIRONMENT = {
     "DEPLOY_HTTPS": "true",
     "ALLOWED_HOSTS": "gateway.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://gateway.example.com",
+    "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
 }
 
 
@@ -22,7 +23,8 @@ def _check_deploy(**environment: str) -> subprocess.CompletedProcess:
     env = {
         key: value
         for key, value in os.environ.items()
-        if key not in {"DEBUG", "SECRET_KEY", "DEPLOY_HTTPS", "SECURE_HSTS_SECONDS"}
+        if key
+        not in {"DEBUG", "SECRET_KEY", "DEPLOY_HTTPS", "SECURE_HSTS_SECONDS", "EMAIL_BACKEND"}
     }
     env.update(environment)
     return subprocess.run(
@@ -50,6 +52,15 @@ def test_check_deploy_fails_on_the_default_secret_key_and_plain_http():
     # including the settings guarded by our subclassed middleware (llmgateway/checks.py).
     for check_id in ("W009", "W004", "W008", "W010", "W016"):
         assert f"security.{check_id}" in output, output
+
+
+def test_check_deploy_fails_on_the_console_email_backend():
+    """Issue 19: reset and invitation links must not be printed into a production log."""
+    environment = {**PRODUCTION_ENVIRONMENT, "SECRET_KEY": secrets.token_urlsafe(50)}
+    environment["EMAIL_BACKEND"] = "django.core.mail.backends.console.EmailBackend"
+    result = _check_deploy(**environment)
+    assert result.returncode != 0
+    assert "llmgateway.W001" in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize("path", ["/v1/config", "/dashboard/login/", "/admin/login/"])
