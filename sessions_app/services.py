@@ -67,8 +67,9 @@ def session_mint(
         )
     if max_spend_nanos is not None and max_spend_nanos < 0:
         raise InvalidRequest("scope.maxSpend must not be negative.", param="scope.maxSpend")
+    # No list and an empty list both mean the project's default list, never "every model".
     allowed_models = scope_models_validate(
-        models=project.default_allowed_models if models is None else models, livemode=livemode
+        models=models or project.default_allowed_models, livemode=livemode
     )
     customer, _ = customer_get_or_create(
         project_id=project.pk, livemode=livemode, external_id=external_id, email=email, name=name

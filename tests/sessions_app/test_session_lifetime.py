@@ -105,3 +105,13 @@ def test_live_refresh_chain_stops_at_the_absolute_lifetime(live_server_url, secr
         again = http.post("/v1/sessions/refresh", headers={"Authorization": f"Bearer {token}"})
         assert again.status_code == 401
         assert again.json()["error"]["code"] == "session_expired"
+
+
+@pytest.mark.django_db
+def test_an_empty_models_scope_means_the_projects_default_list(api, project):
+    """Issue 19 (hardening): `scope.models: []` is not "every model"."""
+    project.default_allowed_models = ["test/echo"]
+    project.save(update_fields=["default_allowed_models"])
+    minted = api.post("/v1/sessions", {"customer": "user_1", "scope": {"models": []}}).json()
+    assert minted["scope"]["models"] == ["test/echo"]
+    assert EmbeddedSession.objects.get(pk=minted["id"]).allowed_models == ["test/echo"]
