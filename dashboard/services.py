@@ -20,6 +20,12 @@ from llmgateway.models import Membership, Organization, Project
 from llmgateway.origins import known_origins_forget, origin_normalize
 from llmgateway.services import membership_add, organization_create
 
+# Neutral: it must not confirm that an account with this email exists (issue 19). Together with
+# the sign-up throttle (dashboard/throttle.py) this stops cheap enumeration through the form.
+SIGNUP_REFUSED = (
+    "We could not create an account with these details. If you already have an account, "
+    "log in or reset your password."
+)
 INVITATION_TOKEN_LENGTH = 43
 INVITATION_TTL = timedelta(days=7)
 
@@ -29,14 +35,14 @@ def user_signup(*, email: str, password: str, organization_name: str) -> Abstrac
     user_model = get_user_model()
     email = user_model.objects.normalize_email(email).strip()
     if user_model.objects.filter(username__iexact=email).exists():
-        raise InvalidRequest("An account with this email already exists.", param="email")
+        raise InvalidRequest(SIGNUP_REFUSED)
     try:
         with transaction.atomic():
             user = user_model.objects.create_user(username=email, email=email, password=password)
             if organization_name:
                 organization_create(name=organization_name, owner=user)
     except IntegrityError:  # lost a race with the same sign-up
-        raise InvalidRequest("An account with this email already exists.", param="email") from None
+        raise InvalidRequest(SIGNUP_REFUSED) from None
     return user
 
 
