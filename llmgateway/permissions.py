@@ -73,6 +73,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, str]] = {
     "connect-status": {"GET": CONNECT},
     "webhook-endpoints": {"GET": WEBHOOKS, "POST": WEBHOOKS},
     "webhook-endpoint": {"GET": WEBHOOKS, "DELETE": WEBHOOKS},
+    "api-key-current": {"GET": ANY_KEY},  # a key may always read its own metadata
     # The proxy's own authentication (proxy/auth.py) serves these; every key may call them.
     "models": {"GET": ANY_KEY},
     "chat-completions": {"POST": ANY_KEY},

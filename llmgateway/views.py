@@ -58,3 +58,33 @@ class ConfigView(ApiView):
                 },
             }
         )
+
+
+class ApiKeySerializer(serializers.Serializer):
+    id = serializers.CharField()
+    object = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    displayPrefix = serializers.CharField(source="display_prefix")
+    livemode = serializers.BooleanField()
+    projectId = serializers.CharField(source="project_id")
+    permissions = serializers.ListField(child=serializers.CharField())
+    createdAt = serializers.DateTimeField(source="created_at")
+    lastUsedAt = serializers.DateTimeField(source="last_used_at", allow_null=True)
+
+    def get_object(self, api_key) -> str:
+        return "api_key"
+
+
+class CurrentApiKeyView(ApiView):
+    """The calling secret key's own metadata, permissions included (restricted keys)."""
+
+    allowed_auth = ("secret",)
+
+    @extend_schema(
+        operation_id="api_keys_current",
+        summary="The calling secret key: name, mode, project and permissions",
+        responses={200: ApiKeySerializer},
+        tags=["api-keys"],
+    )
+    def get(self, request):
+        return Response(ApiKeySerializer(request.auth.secret_key).data)

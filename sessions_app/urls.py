@@ -1,8 +1,11 @@
 from django.urls import path
 
+from llmgateway.views import CurrentApiKeyView
 from sessions_app import views
 
 urlpatterns = [
+    # Bearer authentication lives in this app; this is "which key am I, with what permissions".
+    path("api-keys/current", CurrentApiKeyView.as_view(), name="api-key-current"),
     path("sessions", views.SessionCollectionView.as_view(), name="sessions"),
     path("sessions/refresh", views.SessionRefreshView.as_view(), name="sessions-refresh"),
     path("sessions/<str:session_id>", views.SessionDetailView.as_view(), name="session-detail"),

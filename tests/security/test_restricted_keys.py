@@ -130,6 +130,20 @@ def test_developer_key_is_refused_money_and_connect_endpoints(client, project, w
 
 
 @pytest.mark.django_db
+def test_a_key_reads_its_own_permissions(client, project):
+    api_key, key = api_key_create(
+        project=project, livemode=False, name="dev", permissions=DEVELOPER_PERMISSIONS
+    )
+    response = ApiClient(client, key).get("/v1/api-keys/current")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["object"] == "api_key" and body["id"] == api_key.pk
+    assert body["displayPrefix"] == api_key.display_prefix and body["livemode"] is False
+    assert sorted(body["permissions"]) == DEVELOPER_PERMISSIONS
+    assert key not in response.content.decode()
+
+
+@pytest.mark.django_db
 def test_a_key_with_only_sessions_cannot_read_customers(client, project):
     key = api_key_create(project=project, livemode=False, permissions=["sessions"])[1]
     api = ApiClient(client, key)
