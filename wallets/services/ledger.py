@@ -22,6 +22,11 @@ from wallets.models import LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
 class Line:
     account: LedgerAccount
     amount_nanos: int
+    # A debit that may take money held by in-flight requests (a refund reversal claims the
+    # refunded credit whole): it may leave the balance below the held amount, never below zero.
+    # The holds then find their money already claimed: settle collects only what is left and
+    # release frees nothing (docs/billing.md, "Refunds and lost disputes").
+    may_take_held: bool = False
 
 
 def _fingerprint(kind: str, lines: list[Line]) -> str:
@@ -93,38 +98,49 @@ def ledger_post(
 def _apply_cached_balances(lines: list[Line]) -> None:
     """Move the cached balances of wallets and organization accounts.
 
-    Rows are updated in one global order (wallets, then organization accounts, each by primary
-    key) so two transactions touching the same pair of rows can never deadlock. Each decrease is
-    a conditional UPDATE that refuses to take a balance below zero (below the held amount for a
-    wallet); system accounts keep no cached row at all.
+    Rows are updated in the global lock order of wallets/locks.py (wallets, then organization
+    accounts, each by primary key). Each decrease is a conditional UPDATE that refuses to take
+    a balance below its held amount, or, when every debit of that row may take held money,
+    below zero; system accounts keep no cached row at all.
     """
     wallet_deltas: dict[str, int] = defaultdict(int)
     account_deltas: dict[int, tuple[LedgerAccount, int]] = {}
+    strict: set[str | int] = set()  # rows with a debit that must leave held money alone
     for line in lines:
         account = line.account
         if account.kind == LedgerAccount.Kind.WALLET:
+            key: str | int = account.wallet_id
             wallet_deltas[account.wallet_id] += line.amount_nanos
         elif account.balance_nanos is not None:
+            key = account.pk
             previous = account_deltas.get(account.pk, (account, 0))[1]
             account_deltas[account.pk] = (account, previous + line.amount_nanos)
+        else:
+            continue
+        if line.amount_nanos < 0 and not line.may_take_held:
+            strict.add(key)
 
     for wallet_id in sorted(wallet_deltas):
         delta = wallet_deltas[wallet_id]
-        rows = Wallet.objects.filter(pk=wallet_id)
-        if delta < 0:
-            rows = rows.filter(balance_nanos__gte=F("held_nanos") - delta)
+        rows = _debitable(Wallet.objects.filter(pk=wallet_id), delta, wallet_id in strict)
         if delta and rows.update(balance_nanos=F("balance_nanos") + delta) != 1:
             raise InsufficientBalance()
 
     for account_pk in sorted(account_deltas):
         account, delta = account_deltas[account_pk]
-        rows = LedgerAccount.objects.filter(pk=account_pk)
-        if delta < 0:
-            rows = rows.filter(balance_nanos__gte=F("held_nanos") - delta)
+        rows = _debitable(LedgerAccount.objects.filter(pk=account_pk), delta, account_pk in strict)
         if delta and rows.update(balance_nanos=F("balance_nanos") + delta) != 1:
             if account.kind == LedgerAccount.Kind.ORG_CREDITS:
                 raise InsufficientOrganizationCredits()
             raise InsufficientBalance(f"The {account.get_kind_display().lower()} is too low.")
+
+
+def _debitable(rows, delta: int, keep_held: bool):
+    if delta >= 0:
+        return rows
+    if keep_held:
+        return rows.filter(balance_nanos__gte=F("held_nanos") - delta)
+    return rows.filter(balance_nanos__gte=-delta)
 
 
 def validate_amount_nanos(amount_nanos: int, *, param: str = "amount") -> int:
