@@ -1,5 +1,6 @@
 """Stripe Connect accounts of organizations, their payout settings, and margin payouts."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Mod
@@ -76,8 +77,10 @@ class Payout(models.Model):
     """Margin paid to the organization's connected account by one Stripe transfer.
 
     pending (reserved) → processing (the transfer is being made) → paid | failed;
-    pending → canceled. The reservation moves org_margin → org_margin_reserved when the payout
-    is created; paid moves it on to payouts_in_transit, failed and canceled give it back.
+    pending → canceled (by an operator, or by the refund of a top-up whose margin it reserved; a
+    refund may also shrink a pending payout). The reservation moves org_margin →
+    org_margin_reserved when the payout is created; paid moves it on to payouts_in_transit,
+    failed and canceled give it back.
     """
 
     class Status(models.TextChoices):
@@ -90,6 +93,7 @@ class Payout(models.Model):
     class Trigger(models.TextChoices):
         API = "api"
         AUTOMATIC = "automatic"
+        DASHBOARD = "dashboard"
 
     id = models.CharField(primary_key=True, max_length=40, default=new_payout_id)
     organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="payouts")
@@ -97,9 +101,17 @@ class Payout(models.Model):
     connected_account = models.ForeignKey(
         ConnectedAccount, on_delete=models.PROTECT, related_name="payouts"
     )
-    # The project whose key asked for it (NULL for automatic payouts).
+    # Who asked: the project whose key called the API, or the dashboard member (NULL for
+    # automatic payouts).
     project = models.ForeignKey(
         Project, null=True, blank=True, on_delete=models.PROTECT, related_name="payouts"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.API)
     amount_nanos = models.BigIntegerField()
@@ -107,6 +119,7 @@ class Payout(models.Model):
     # idempotency key with another amount.
     requested_amount_nanos = models.BigIntegerField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    # Scoped to the organization (the margin's owner), whichever project or member sent it.
     idempotency_key = models.CharField(max_length=255, null=True, blank=True)
     # Sent to Stripe with the transfer: the payout id, a new one only when an operator retries
     # a payout whose transfer Stripe definitively refused (so no transfer exists under the old).
@@ -118,6 +131,10 @@ class Payout(models.Model):
     # How many times the reservation was made (an operator's retry of a failed payout makes it
     # again); part of the ledger's idempotency keys.
     reservation_number = models.PositiveIntegerField(default=1)
+    # Margin of refunded top-ups that this payout had reserved when its transfer was already in
+    # flight: the refund booked it as a platform loss, and a failed transfer gives it back to
+    # platform losses instead of to the organization (payouts.services.refunds).
+    refund_claim_nanos = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     processing_started_at = models.DateTimeField(null=True, blank=True)
@@ -141,9 +158,14 @@ class Payout(models.Model):
                 name="payout_amount_whole_cents",
             ),
             models.UniqueConstraint(
-                fields=["project", "livemode", "idempotency_key"],
+                fields=["organization", "livemode", "idempotency_key"],
                 condition=Q(idempotency_key__isnull=False),
-                name="payout_unique_idempotency_key",
+                name="payout_unique_org_idempotency_key",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_claim_nanos__gte=0)
+                & Q(refund_claim_nanos__lte=F("amount_nanos")),
+                name="payout_refund_claim_within_amount",
             ),
         ]
 

@@ -16,6 +16,7 @@ from dashboard.views.common import confirm, form_error_from, page
 from llmgateway.errors import ApiError
 from llmgateway.money import nanos_to_usd
 from payouts import services as payout_services
+from payouts.models import Payout
 from payouts.selectors import connect_status, payouts_for_organization
 from wallets.selectors import organization_balance
 
@@ -78,7 +79,9 @@ def payout_request(request: HttpRequest) -> HttpResponse:
             organization_id=dashboard.organization.pk,
             livemode=dashboard.livemode,
             amount_nanos=amount_nanos,
+            requested_by_id=request.user.pk,
             idempotency_key=request.POST.get("idempotency_key", "")[:255] or None,
+            trigger=Payout.Trigger.DASHBOARD,
         )
     except ApiError as error:
         form_error_from(form, error, field_for_param={"amount": "amount_usd"})

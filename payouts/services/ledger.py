@@ -1,13 +1,17 @@
 """The payout's ledger moves: reserve, release, pay (each inside the caller's transaction).
 
 reserve  org_margin           → org_margin_reserved   (kind transfer)
-release  org_margin_reserved  → org_margin            (kind transfer: failed, canceled)
+release  org_margin_reserved  → org_margin            (kind transfer: failed, canceled, or
+                                                        reduced because a top-up was refunded)
+         (part)               → platform_losses       (a failed transfer gives back the loss
+                                                        that refunds booked while it was in flight)
 pay      org_margin_reserved  → payouts_in_transit    (kind payout: what /v1/balance
                                                         counts as marginPaid)
 """
 
 from __future__ import annotations
 
+from wallets.locks import accounts_lock
 from wallets.models import LedgerAccount, LedgerTransaction
 from wallets.services import Line, account_for_organization, account_for_system, ledger_post
 
@@ -18,8 +22,9 @@ def margin_accounts_lock(*, organization_id: str, livemode: bool) -> tuple[Ledge
     """Lock the organization's margin and reserved-margin rows and return (margin, reserved)
     with their current balances.
 
-    Locked in primary-key order, the order ledger_post updates them in, so a payout request and
-    a release or refund touching the same rows can never deadlock.
+    Every change to an organization's margin or payouts takes these two rows first, then the
+    payout rows (wallets/locks.py, steps 4 and 5): they serialize payout requests, transfers,
+    releases and refund reversals of one organization.
     """
     margin = account_for_organization(
         organization_id=organization_id, kind=Kind.ORG_MARGIN, livemode=livemode
@@ -27,12 +32,7 @@ def margin_accounts_lock(*, organization_id: str, livemode: bool) -> tuple[Ledge
     reserved = account_for_organization(
         organization_id=organization_id, kind=Kind.ORG_MARGIN_RESERVED, livemode=livemode
     )
-    locked = {
-        account.pk: account
-        for account in LedgerAccount.objects.select_for_update()
-        .filter(pk__in=[margin.pk, reserved.pk])
-        .order_by("pk")
-    }
+    locked = accounts_lock(account_ids=[margin.pk, reserved.pk])
     return locked[margin.pk], locked[reserved.pk]
 
 
@@ -49,7 +49,7 @@ def payout_reserve_post(*, payout, margin: LedgerAccount, reserved: LedgerAccoun
     )
 
 
-def payout_release_post(*, payout) -> None:
+def _margin_accounts(payout) -> tuple[LedgerAccount, LedgerAccount]:
     margin = account_for_organization(
         organization_id=payout.organization_id, kind=Kind.ORG_MARGIN, livemode=payout.livemode
     )
@@ -58,13 +58,39 @@ def payout_release_post(*, payout) -> None:
         kind=Kind.ORG_MARGIN_RESERVED,
         livemode=payout.livemode,
     )
+    return margin, reserved
+
+
+def payout_release_post(*, payout) -> None:
+    """Give the whole reservation back; what refunds claimed from it while its transfer was in
+    flight goes to platform losses instead, undoing the loss they booked."""
+    margin, reserved = _margin_accounts(payout)
+    claimed = payout.refund_claim_nanos
+    lines = [Line(reserved, -payout.amount_nanos), Line(margin, payout.amount_nanos - claimed)]
+    if claimed:
+        losses = account_for_system(kind=Kind.PLATFORM_LOSSES, livemode=payout.livemode)
+        lines.append(Line(losses, claimed))
     ledger_post(
         kind=LedgerTransaction.Kind.TRANSFER,
         livemode=payout.livemode,
-        lines=[Line(reserved, -payout.amount_nanos), Line(margin, payout.amount_nanos)],
+        lines=[line for line in lines if line.amount_nanos],
         idempotency_key=f"payout-release:{payout.pk}:{payout.reservation_number}",
         description=f"released: payout {payout.pk} {payout.status}",
-        metadata={"payout_id": payout.pk},
+        metadata={"payout_id": payout.pk, "refund_claim_nanos": claimed},
+    )
+
+
+def payout_reduce_post(*, payout, amount_nanos: int, topup_id: str) -> None:
+    """Give `amount_nanos` of a pending payout's reservation back to available margin, for the
+    reversal of a refunded top-up to take."""
+    margin, reserved = _margin_accounts(payout)
+    ledger_post(
+        kind=LedgerTransaction.Kind.TRANSFER,
+        livemode=payout.livemode,
+        lines=[Line(reserved, -amount_nanos), Line(margin, amount_nanos)],
+        idempotency_key=f"payout-reduce:{payout.pk}:{topup_id}",
+        description=f"released: payout {payout.pk} reduced by the refund of top-up {topup_id}",
+        metadata={"payout_id": payout.pk, "topup_id": topup_id},
     )
 
 

@@ -2,9 +2,14 @@
 finish as paid or failed; operators cancel and retry.
 
     payout_request          reserve + pending Payout; the transfer task is queued on commit
-    payout_transfer_execute claim (→ processing), Stripe transfer keyed by the payout, then
+    payout_transfer_execute claim under lock (→ processing, amount fixed from then on), Stripe
+                            transfer of that amount keyed by the payout, then
     payout_mark_paid        → paid, reservation → payouts_in_transit, `payout.paid`
     payout_mark_failed      → failed, reservation released, `payout.failed`
+
+Every step that changes a payout locks the organization's margin rows first, then the payout
+(wallets/locks.py): a refund reversal shrinking pending payouts (payouts.services.refunds) takes
+the same locks in the same order, so it sees each payout either still pending or already claimed.
 """
 
 from __future__ import annotations
@@ -13,7 +18,6 @@ import logging
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from billing import stripe_gateway
@@ -59,12 +63,16 @@ def payout_request(
     livemode: bool,
     amount_nanos: int | None = None,
     project_id: str | None = None,
+    requested_by_id: int | None = None,
     idempotency_key: str | None = None,
     trigger: str = Payout.Trigger.API,
 ) -> tuple[Payout, bool]:
     """Reserve margin for a payout and create it (pending); `amount_nanos` None means all.
 
-    Returns `(payout, created)`: a key already used by the project returns its payout.
+    Who asked is the project whose key called (`project_id`) or the dashboard member
+    (`requested_by_id`). Returns `(payout, created)`: a key the organization already used
+    returns that payout, whichever of its projects or members sent it; never another
+    organization's.
     """
     if not livemode:
         raise LivemodeRequired()
@@ -82,7 +90,7 @@ def payout_request(
         margin, reserved = margin_accounts_lock(organization_id=organization_id, livemode=livemode)
         if idempotency_key:
             existing = Payout.objects.filter(
-                project_id=project_id, livemode=livemode, idempotency_key=idempotency_key
+                organization_id=organization_id, livemode=livemode, idempotency_key=idempotency_key
             ).first()
             if existing is not None:
                 if existing.requested_amount_nanos != requested:
@@ -101,6 +109,7 @@ def payout_request(
             livemode=livemode,
             connected_account=account,
             project_id=project_id,
+            requested_by_id=requested_by_id,
             trigger=trigger,
             amount_nanos=payout_amount,
             requested_amount_nanos=requested,
@@ -142,16 +151,9 @@ def payout_transfer_execute(*, payout_id: str) -> Payout | None:
     Safe to run any number of times, also at once: the transfer is keyed by the payout, so
     Stripe answers every repeat with the first transfer.
     """
-    now = timezone.now()
-    claimed = Payout.objects.filter(pk=payout_id, status__in=OPEN_STATUSES).update(
-        status=Status.PROCESSING,
-        transfer_attempts=F("transfer_attempts") + 1,
-        processing_started_at=now,
-        updated_at=now,
-    )
-    if not claimed:
+    payout = _payout_claim(payout_id)
+    if payout is None:
         return None
-    payout = Payout.objects.select_related("connected_account").get(pk=payout_id)
     try:
         transfer_id = _transfer(payout)
     except stripe_gateway.StripeDeclined as declined:
@@ -161,6 +163,38 @@ def payout_transfer_execute(*, payout_id: str) -> Payout | None:
     except stripe_gateway.StripeUnavailable as error:
         raise PayoutTransferPending(str(error)) from error
     return payout_mark_paid(payout_id=payout.pk, transfer_id=transfer_id)
+
+
+def _lock_for(payout_id: str) -> None:
+    """The organization's margin rows, which every change to its payouts takes first."""
+    owner = Payout.objects.filter(pk=payout_id).values("organization_id", "livemode").first()
+    if owner is not None:
+        margin_accounts_lock(organization_id=owner["organization_id"], livemode=owner["livemode"])
+
+
+def _payout_claim(payout_id: str) -> Payout | None:
+    """Mark an open payout processing and return it with the amount to transfer, read under
+    the locks a refund takes to shrink or cancel a pending payout: once claimed, the amount no
+    longer changes (a refund claims from a processing payout instead, payouts.services.refunds).
+    """
+    with transaction.atomic(durable=True):
+        _lock_for(payout_id)
+        payout = (
+            Payout.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("connected_account")
+            .filter(pk=payout_id, status__in=OPEN_STATUSES)
+            .first()
+        )
+        if payout is None:
+            return None  # finished, or canceled (by an operator or a refund) meanwhile
+        now = timezone.now()
+        payout.status = Status.PROCESSING
+        payout.transfer_attempts += 1
+        payout.processing_started_at = now
+        payout.save(
+            update_fields=["status", "transfer_attempts", "processing_started_at", "updated_at"]
+        )
+    return payout
 
 
 def _transfer(payout: Payout) -> str:
@@ -185,6 +219,7 @@ def _transfer(payout: Payout) -> str:
 
 def payout_mark_paid(*, payout_id: str, transfer_id: str) -> Payout:
     with transaction.atomic(durable=True):
+        _lock_for(payout_id)
         now = timezone.now()
         finished = Payout.objects.filter(pk=payout_id, status=Status.PROCESSING).update(
             status=Status.PAID,
@@ -204,6 +239,7 @@ def payout_mark_paid(*, payout_id: str, transfer_id: str) -> Payout:
 
 def payout_mark_failed(*, payout_id: str, code: str, message: str) -> Payout:
     with transaction.atomic(durable=True):
+        _lock_for(payout_id)
         now = timezone.now()
         finished = Payout.objects.filter(pk=payout_id, status=Status.PROCESSING).update(
             status=Status.FAILED,
@@ -215,6 +251,10 @@ def payout_mark_failed(*, payout_id: str, code: str, message: str) -> Payout:
         payout = Payout.objects.get(pk=payout_id)
         if finished:
             payout_release_post(payout=payout)
+            if payout.refund_claim_nanos:
+                # The claim is settled by the release (back to platform losses).
+                payout.refund_claim_nanos = 0
+                payout.save(update_fields=["refund_claim_nanos", "updated_at"])
             _notify(payout, "payout.failed")
     logger.warning("payout %s failed: %s (%s)", payout_id, message, code)
     return payout
@@ -240,6 +280,7 @@ def _notify(payout: Payout, event_type: str) -> None:
 def payout_cancel(*, payout_id: str, actor: str) -> Payout:
     """Cancel a pending payout (no transfer attempted yet) and give its reservation back."""
     with transaction.atomic(durable=True):
+        _lock_for(payout_id)
         now = timezone.now()
         canceled = Payout.objects.filter(pk=payout_id, status=Status.PENDING).update(
             status=Status.CANCELED,
