@@ -151,7 +151,12 @@ class TopUpCredit(models.Model):
 
 
 class TopUpReversal(models.Model):
-    """A refund or lost dispute taking a credited top-up back; one per top-up, ever."""
+    """A refund or lost dispute taking a top-up back; one per top-up, ever.
+
+    A reversal that arrives before the top-up is credited (Stripe does not deliver events in
+    order) is recorded with no ledger transaction; the credit, when it lands, posts and reverses
+    in one transaction (billing.topups), so nothing of a refunded payment is ever kept.
+    """
 
     class Reason(models.TextChoices):
         REFUND = "refund"
@@ -160,18 +165,32 @@ class TopUpReversal(models.Model):
     topup = models.OneToOneField(TopUp, on_delete=models.PROTECT, related_name="reversal")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     source_id = models.CharField(max_length=255, blank=True, help_text="Charge or dispute id.")
+    # NULL while the reversal waits for the credit it reverses.
     ledger_transaction = models.OneToOneField(
-        LedgerTransaction, on_delete=models.PROTECT, related_name="topup_reversal"
+        LedgerTransaction,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="topup_reversal",
     )
-    # Where the refunded total came back from (they sum to the top-up's total).
-    from_wallet_nanos = models.BigIntegerField()
-    from_margin_nanos = models.BigIntegerField()
-    from_fees_nanos = models.BigIntegerField()
-    loss_nanos = models.BigIntegerField()
+    # Where the refunded total came back from (once posted they sum to the top-up's total).
+    from_wallet_nanos = models.BigIntegerField(default=0)
+    from_margin_nanos = models.BigIntegerField(
+        default=0, help_text="From the organization's available margin."
+    )
+    from_reserved_nanos = models.BigIntegerField(
+        default=0, help_text="From margin reserved by payouts not yet transferred."
+    )
+    from_fees_nanos = models.BigIntegerField(default=0)
+    loss_nanos = models.BigIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"{self.reason} of {self.topup_id}"
+
+    @property
+    def posted(self) -> bool:
+        return self.ledger_transaction_id is not None
 
 
 class WalletLowBalanceState(models.Model):

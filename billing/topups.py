@@ -27,10 +27,13 @@ from billing.errors_topups import (
     TopUpNotPending,
 )
 from billing.markup import NANOS_PER_CENT, topup_split
-from billing.models_topups import ProjectBillingSettings, TopUp, TopUpCredit
+from billing.models_topups import ProjectBillingSettings, TopUp, TopUpCredit, TopUpReversal
+from billing.topup_reversals import topup_reversal_post
 from llmgateway import ids
 from llmgateway.models import Project
 from llmgateway.money import nanos_to_usd, usd_to_nanos
+from payouts.services.ledger import margin_accounts_lock
+from wallets.locks import wallet_lock
 from wallets.models import LedgerAccount, LedgerTransaction, Wallet
 from wallets.services import Line, account_for_organization, account_for_system, ledger_post
 from wallets.services.accounts import account_for_wallet
@@ -181,7 +184,10 @@ def topup_simulate(*, topup: TopUp, outcome: str) -> TopUp:
 @dataclass(frozen=True)
 class CreditResult:
     topup_id: str
-    credited: bool  # False: it had been credited before (a re-delivered event)
+    # False: credited before (a re-delivered event), or refunded before the payment landed
+    # (then `reversed` is True: the credit was posted and reversed at once, nothing kept).
+    credited: bool
+    reversed: bool = False
 
 
 def topup_credit_from_payment_intent(
@@ -195,16 +201,19 @@ def topup_credit_from_payment_intent(
     """Credit the top-up paid by this payment intent, once however often it is called.
 
     Returns None (and credits nothing) for a payment that is not one of our top-ups, is in the
-    other mode, or received a different amount than the top-up charges.
+    other mode, or received a different amount than the top-up charges. A top-up refunded (or
+    its dispute lost) before its payment landed is credited and reversed in one transaction.
     """
     from billing.low_balance import low_balance_reset_if_above
     from billing.webhooks_out import webhook_event_emit
 
     with transaction.atomic(durable=True):
-        # The row lock orders concurrent deliveries of the same payment one after another; the
-        # unique TopUpCredit.payment_intent_id is the guarantee even without it.
+        # The row lock (lock order step 1, wallets/locks.py) orders concurrent deliveries of the
+        # same payment, and a refund of it, one after another; the unique
+        # TopUpCredit.payment_intent_id is the guarantee against a double credit even without it.
         topup = (
-            TopUp.objects.select_for_update()
+            TopUp.objects.select_for_update(no_key=True, of=("self",))
+            .select_related("project")
             .filter(payment_intent_id=payment_intent_id, livemode=livemode)
             .first()
         )
@@ -223,6 +232,14 @@ def topup_credit_from_payment_intent(
                 expected_cents,
             )
             return None
+        early_reversal = TopUpReversal.objects.filter(topup=topup).first()
+        if early_reversal is not None:
+            # The reversal takes the wallet and the margin rows too: lock them now, in the lock
+            # order, before the credit's own updates would take the wallet and the margin alone.
+            wallet_lock(wallet_id=topup.wallet_id)
+            margin_accounts_lock(
+                organization_id=topup.project.organization_id, livemode=topup.livemode
+            )
         try:
             with transaction.atomic():
                 txn, created = ledger_post(
@@ -244,11 +261,21 @@ def topup_credit_from_payment_intent(
         except IntegrityError:
             return CreditResult(topup_id=topup.pk, credited=False)
 
-        topup.status = TopUp.Status.SUCCEEDED
         topup.credited_at = timezone.now()
         topup.failure_message = ""
         if charge_id:
             topup.charge_id = charge_id
+        if early_reversal is not None:
+            topup_reversal_post(topup=topup, reversal=early_reversal)
+            early_reversal.save()
+            topup.save(update_fields=["credited_at", "failure_message", "charge_id", "updated_at"])
+            logger.warning(
+                "top-up %s was %s before its payment landed: credited and reversed at once",
+                topup.pk,
+                early_reversal.reason,
+            )
+            return CreditResult(topup_id=topup.pk, credited=False, reversed=True)
+        topup.status = TopUp.Status.SUCCEEDED
         topup.save(update_fields=["status", "credited_at", "failure_message", "charge_id"])
         wallet = Wallet.objects.select_related("customer").get(pk=topup.wallet_id)
         low_balance_reset_if_above(wallet=wallet)

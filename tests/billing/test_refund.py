@@ -121,16 +121,6 @@ def test_refund_beyond_the_margin_records_the_remainder_as_platform_loss(project
     assert_ledger_ok()
 
 
-def test_refund_never_takes_held_money(project, wallet, deliver):
-    topup = _credited_topup(wallet)
-    wallet_services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=2 * USD, request_id="r1")
-    deliver(_refund_event(topup))
-    current = Wallet.objects.get(pk=wallet.pk)
-    assert (current.balance_nanos, current.held_nanos) == (2 * USD, 2 * USD)
-    assert TopUpReversal.objects.get().from_wallet_nanos == 6_333_333_333
-    assert_ledger_ok()
-
-
 def test_refund_is_reversed_once_however_often_it_arrives(project, wallet, deliver):
     topup = _credited_topup(wallet)
     for _ in range(3):
@@ -163,12 +153,18 @@ def test_won_disputes_and_partial_refunds_reverse_nothing(project, wallet, deliv
     assert_ledger_ok()
 
 
-def test_refund_of_a_never_credited_top_up_does_nothing(project, wallet, deliver):
+def test_refund_of_a_never_credited_top_up_posts_nothing_until_the_credit_lands(
+    project, wallet, deliver
+):
+    """Recorded for the credit to reverse: tests/billing/test_refund_ordering.py."""
     topup = make_stripe_topup(wallet)
     topup.charge_id = "ch_never_paid"
     topup.save()
     deliver(_refund_event(topup))
-    assert not TopUpReversal.objects.exists()
+    reversal = TopUpReversal.objects.get()
+    assert (reversal.ledger_transaction_id, reversal.from_wallet_nanos) == (None, 0)
+    assert not LedgerEntry.objects.filter(transaction__kind="refund").exists()
+    assert Wallet.objects.get(pk=wallet.pk).balance_nanos == 0
     assert_ledger_ok()
 
 

@@ -1,0 +1,123 @@
+"""Every money path takes its row locks in the one order of wallets/locks.py: refunds, credits,
+grants, holds and payouts on the same organization and wallets, all at once on real PostgreSQL
+connections, finish without a deadlock and leave exact books."""
+
+from __future__ import annotations
+
+import pytest
+
+from billing.models_topups import TopUp, TopUpReversal
+from billing.topup_reversals import topup_reverse
+from billing.topups import topup_credit_from_payment_intent
+from payouts import services
+from payouts.models import Payout
+from tests.billing.test_stripe_webhooks import make_stripe_topup
+from tests.concurrency import run_concurrently
+from tests.factories import USD, assert_ledger_ok, make_wallet
+from tests.payouts.conftest import margin_earn, onboard
+from wallets import services as wallet_services
+from wallets.models import LedgerAccount, LedgerEntry, Wallet
+from wallets.selectors import organization_balance
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+NET = 8_333_333_333  # a $10 top-up at 20 % markup
+MARGIN = 1_666_666_667
+WALLETS = 4
+
+
+def _credited(wallet) -> TopUp:
+    topup = make_stripe_topup(wallet)
+    result = topup_credit_from_payment_intent(
+        payment_intent_id=topup.payment_intent_id, livemode=True, charge_id=f"ch_{topup.pk}"
+    )
+    assert result and result.credited
+    return topup
+
+
+def _hold_and_settle(wallet_id: str, index: int):
+    hold = wallet_services.wallet_hold_reserve(
+        wallet_id=wallet_id, amount_nanos=USD, request_id=f"race-hold-{index}"
+    )
+    return wallet_services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=USD // 2 + index)
+
+
+def _deadlocks(results) -> list[Exception]:
+    return [r for r in results if isinstance(r, Exception) and "deadlock" in str(r)]
+
+
+def test_30_concurrent_refunds_credits_grants_holds_and_payouts_never_deadlock(
+    organization, project, stripe_connect
+):
+    onboard(organization, stripe_connect)
+    margin_earn(organization, 200 * USD)
+    wallet_services.organization_credit_grant(
+        organization_id=organization.pk, amount_nanos=300 * USD, reason="race", livemode=True
+    )
+    wallets = [make_wallet(project, external_id=f"u{i}", livemode=True) for i in range(WALLETS)]
+    for wallet in wallets:
+        wallet_services.wallet_grant_from_organization(wallet_id=wallet.pk, amount_nanos=50 * USD)
+    to_refund = [_credited(wallets[i % WALLETS]) for i in range(8)]
+    to_credit = [make_stripe_topup(wallets[i % WALLETS]) for i in range(6)]
+
+    calls = []
+    for topup in to_refund:
+        calls.append(
+            lambda topup=topup: topup_reverse(
+                livemode=True,
+                reason=TopUpReversal.Reason.REFUND,
+                source_id=f"ch_{topup.pk}",
+                payment_intent_id=topup.payment_intent_id,
+            )
+        )
+    for topup in to_credit:
+        calls.append(
+            lambda topup=topup: topup_credit_from_payment_intent(
+                payment_intent_id=topup.payment_intent_id, livemode=True
+            )
+        )
+    for index in range(6):
+        calls.append(
+            lambda index=index: wallet_services.wallet_grant_from_organization(
+                wallet_id=wallets[index % WALLETS].pk, amount_nanos=USD
+            )
+        )
+    for index in range(6):
+        calls.append(
+            lambda: services.payout_request(
+                organization_id=organization.pk,
+                livemode=True,
+                amount_nanos=5 * USD,
+                project_id=project.pk,
+            )
+        )
+    for index in range(4):
+        calls.append(lambda index=index: _hold_and_settle(wallets[index % WALLETS].pk, index))
+
+    results = run_concurrently(calls, threads=len(calls))
+
+    failures = [r for r in results if isinstance(r, Exception)]
+    failed_calls = [index for index, r in enumerate(results) if isinstance(r, Exception)]
+    assert (len(_deadlocks(results)), failures) == (0, []), f"calls {failed_calls} failed"
+    assert all(isinstance(r, TopUpReversal) for r in results[:8])
+    # Margin was plentiful, so every refund took its markup from available margin.
+    balance = organization_balance(organization_id=organization.pk, livemode=True)
+    assert (
+        balance.margin_available_nanos,
+        balance.margin_reserved_nanos,
+        balance.margin_paid_nanos,
+    ) == (200 * USD + 6 * MARGIN - 30 * USD, 0, 30 * USD)
+    assert balance.credits_nanos == 300 * USD - 4 * 50 * USD - 6 * USD
+    assert sorted(t["amount"] for t in stripe_connect.transfers.values()) == [500] * 6
+    assert set(Payout.objects.values_list("status", flat=True)) == {"paid"}
+    settled = sum(USD // 2 + index for index in range(4))
+    assert sum(Wallet.objects.values_list("balance_nanos", flat=True)) == (
+        4 * 50 * USD + 6 * NET + 6 * USD - settled
+    )
+    assert sum(Wallet.objects.values_list("held_nanos", flat=True)) == 0
+    reversals = TopUpReversal.objects.all()
+    assert [(r.from_wallet_nanos, r.from_margin_nanos, r.loss_nanos) for r in reversals] == [
+        (NET, MARGIN, 0)
+    ] * 8
+    assert not LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.PLATFORM_LOSSES)
+    assert_ledger_ok()
