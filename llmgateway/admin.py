@@ -250,6 +250,7 @@ class ProjectAdmin(admin.ModelAdmin):
         "allowed_origins",
         "default_allowed_models",
         "session_max_lifetime_seconds",
+        "session_origin_required",
         "created_at",
     ]
     inlines = [ApiKeyInline]

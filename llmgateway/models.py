@@ -72,6 +72,14 @@ class Project(models.Model):
         help_text="Absolute lifetime of an end-user session, refreshes included (seconds). "
         "Empty: the operator's default (24 h unless set).",
     )
+    # Live-mode es requests with no Origin header (a server or app, not a browser): allowed
+    # unless this is on. A browser always sends Origin cross-origin, and a client outside a
+    # browser can send any Origin, so this stops casual server-side use, not a determined
+    # replay (docs/security.md, "Session tokens without an Origin").
+    session_origin_required = models.BooleanField(
+        default=False,
+        help_text="Refuse live end-user session requests that carry no Origin header.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -104,6 +104,11 @@ def _principal_from_session_token(token: str, *, origin: str | None) -> Principa
     project = session.project
     if origin and origin not in (project.allowed_origins or []):
         raise OriginNotAllowed(f"Origin {origin} is not in this project's allowed origins.")
+    if not origin and session.livemode and project.session_origin_required:
+        raise OriginNotAllowed(
+            "This project accepts live session tokens only from a browser on an allowed origin "
+            "(the request has no Origin header)."
+        )
     if not project.sessions_enabled:
         raise SessionsDisabled()
     if session.customer.status == Customer.Status.BLOCKED:

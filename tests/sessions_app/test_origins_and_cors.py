@@ -108,3 +108,22 @@ def test_origins_are_normalized(raw, expected):
 def test_bad_origins_are_refused(raw):
     with pytest.raises(InvalidRequest):
         origin_normalize(raw)
+
+
+@pytest.mark.django_db
+def test_a_project_can_require_an_origin_on_live_session_requests(client, project):
+    """Issue 19 (hardening): a project setting refuses live es requests with no Origin."""
+    from llmgateway.services import api_key_create
+    from tests.conftest import ApiClient
+
+    live_key = api_key_create(project=project, livemode=True)[1]
+    minted = ApiClient(client, live_key).post("/v1/sessions", {"customer": "u_live"})
+    assert minted.status_code == 201, minted.content
+    token = minted.json()["sessionToken"]
+    browser = ApiClient(client, token, origin="https://app.example")
+    server = ApiClient(client, token)
+    assert server.get("/v1/wallet").status_code == 200  # the default: allowed
+    project.session_origin_required = True
+    project.save(update_fields=["session_origin_required"])
+    assert_error(server.get("/v1/wallet"), 403, "origin_not_allowed")
+    assert browser.get("/v1/wallet").status_code == 200
