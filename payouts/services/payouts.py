@@ -310,7 +310,7 @@ def payout_retry(*, payout_id: str, actor: str) -> Payout:
         margin, reserved = margin_accounts_lock(
             organization_id=payout.organization_id, livemode=payout.livemode
         )
-        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        payout = Payout.objects.select_for_update(no_key=True).get(pk=payout_id)
         if payout.status != Status.FAILED:
             raise PayoutNotRetryable()
         if not payout.connected_account.payouts_enabled:

@@ -10,6 +10,7 @@ from billing.models_topups import TopUp, TopUpReversal
 from billing.topup_reversals import topup_reverse
 from billing.topups import topup_credit_from_payment_intent
 from payouts import services
+from payouts.errors import InsufficientMargin
 from payouts.models import Payout
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.concurrency import run_concurrently
@@ -24,6 +25,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(tran
 NET = 8_333_333_333  # a $10 top-up at 20 % markup
 MARGIN = 1_666_666_667
 WALLETS = 4
+CENT = 10_000_000
 
 
 def _credited(wallet) -> TopUp:
@@ -120,4 +122,63 @@ def test_30_concurrent_refunds_credits_grants_holds_and_payouts_never_deadlock(
         (NET, MARGIN, 0)
     ] * 8
     assert not LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.PLATFORM_LOSSES)
+    assert_ledger_ok()
+
+
+def test_refunds_racing_payouts_on_scarce_margin_never_transfer_refunded_margin(
+    organization, project, stripe_connect
+):
+    """Every refund needs 10.00 from the organization (its credit was all spent) while payouts
+    reserve and transfer the same margin: refunds shrink or cancel payouts still pending, and
+    the platform loses only what was transferred before the refund could take it back."""
+    onboard(organization, stripe_connect)
+    # Enough margin for every refund if nothing were paid out; payouts ask for as much again.
+    margin_earn(organization, 60 * USD)
+    wallets = [make_wallet(project, external_id=f"s{i}", livemode=True) for i in range(WALLETS)]
+    to_refund = [_credited(wallets[i % WALLETS]) for i in range(6)]
+    for wallet in wallets:
+        spendable = Wallet.objects.get(pk=wallet.pk).balance_nanos
+        wallet_services.wallet_debit(wallet_id=wallet.pk, amount_nanos=spendable)
+    earned = 60 * USD + 6 * MARGIN
+
+    calls = [
+        lambda topup=topup: topup_reverse(
+            livemode=True,
+            reason=TopUpReversal.Reason.REFUND,
+            payment_intent_id=topup.payment_intent_id,
+        )
+        for topup in to_refund
+    ]
+    calls += [
+        lambda: services.payout_request(
+            organization_id=organization.pk, livemode=True, amount_nanos=5 * USD
+        )
+        for _ in range(12)
+    ]
+
+    results = run_concurrently(calls, threads=len(calls))
+
+    unexpected = [
+        r for r in results if isinstance(r, Exception) and not isinstance(r, InsufficientMargin)
+    ]
+    assert (len(_deadlocks(results)), unexpected) == (0, [])
+    reversals = list(TopUpReversal.objects.all())
+    assert len(reversals) == 6
+    assert all(r.from_wallet_nanos == 0 for r in reversals)  # the credits were all spent
+    balance = organization_balance(organization_id=organization.pk, livemode=True)
+    assert balance.margin_reserved_nanos == 0  # every payout finished: paid or canceled
+    taken_by_refunds = sum(r.from_margin_nanos + r.from_reserved_nanos for r in reversals)
+    # Every nano of margin earned is available, paid out, or taken back by a refund.
+    assert balance.margin_available_nanos + balance.margin_paid_nanos + taken_by_refunds == earned
+    transferred = sum(t["amount"] for t in stripe_connect.transfers.values()) * CENT
+    assert transferred == balance.margin_paid_nanos
+    assert set(Payout.objects.values_list("status", flat=True)) <= {"paid", "canceled"}
+    # The platform lost only margin that was transferred before the refund took it back.
+    losses = -sum(
+        LedgerEntry.objects.filter(account__kind=LedgerAccount.Kind.PLATFORM_LOSSES).values_list(
+            "amount_nanos", flat=True
+        )
+    )
+    assert losses == sum(r.loss_nanos for r in reversals) == 60 * USD - taken_by_refunds
+    assert losses <= balance.margin_paid_nanos
     assert_ledger_ok()
