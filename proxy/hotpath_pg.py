@@ -7,11 +7,12 @@ async psycopg connection, with no thread hop. On this 2-core class of machine th
 `sync_to_async` costs about half the throughput (DESIGN.md §7). The ORM services stay the
 reference, the path for SQLite, and the fallback for holds this process did not make.
 
-Each statement first locks what it changes (`SELECT … FOR UPDATE` in a CTE whose WHERE is the
-refusal rule, re-checked by PostgreSQL on the newest row version after any wait), and the
-data-modifying CTEs then change only locked rows, so a statement commits all of its effects or
-none. A hold is committed with `synchronous_commit` off (it is transient: lost in a crash together
-with its `held_nanos`, nothing to repair); the settlement, which moves money, stays durable.
+Each statement first locks what it changes (`SELECT … FOR NO KEY UPDATE`, the lock strength and
+order of wallets/locks.py, in a CTE whose WHERE is the refusal rule, re-checked by PostgreSQL on
+the newest row version after any wait), and the data-modifying CTEs then change only locked rows,
+so a statement commits all of its effects or none. A hold is committed with `synchronous_commit`
+off (it is transient: lost in a crash together with its `held_nanos`, nothing to repair); the
+settlement, which moves money, stays durable.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ WITH session_row AS (
       AND revoked_at IS NULL AND expires_at > now()
       AND (max_spend_nanos IS NULL
            OR max_spend_nanos >= spent_nanos + held_nanos + %(amount_nanos)s)
-    FOR UPDATE
+    FOR NO KEY UPDATE
 ), wallet_row AS (
     SELECT w.id FROM wallets_wallet w
     WHERE w.id = %(wallet_id)s AND w.status = 'active'
@@ -73,7 +74,7 @@ WITH session_row AS (
       AND EXISTS (SELECT 1 FROM session_row)
       AND NOT EXISTS (
           SELECT 1 FROM wallets_customer c WHERE c.id = w.customer_id AND c.status = 'blocked')
-    FOR UPDATE OF w
+    FOR NO KEY UPDATE OF w
 ), session_update AS (
     UPDATE sessions_app_embeddedsession SET held_nanos = held_nanos + %(amount_nanos)s
     WHERE id IN (SELECT id FROM session_row) AND EXISTS (SELECT 1 FROM wallet_row)
@@ -98,7 +99,7 @@ WITH account_row AS (
       AND balance_nanos - held_nanos >= %(amount_nanos)s
       AND EXISTS (SELECT 1 FROM llmgateway_apikey
                   WHERE id = %(api_key_id)s AND revoked_at IS NULL)
-    FOR UPDATE
+    FOR NO KEY UPDATE
 ), account_update AS (
     UPDATE wallets_ledgeraccount SET held_nanos = held_nanos + %(amount_nanos)s
     WHERE id IN (SELECT id FROM account_row)
@@ -125,18 +126,18 @@ WITH hold_row AS (
     FROM wallets_hold
     WHERE id = %(hold_id)s
       AND (status = 'held' OR (status = 'expired' AND %(status)s = 'settled'))
-    FOR UPDATE
+    FOR NO KEY UPDATE
 ), session_row AS (
     SELECT id FROM sessions_app_embeddedsession
     WHERE id = %(session_id)s AND EXISTS (SELECT 1 FROM hold_row)
-    FOR UPDATE
+    FOR NO KEY UPDATE
 ), holder_row AS (
     SELECT x.id, h.held_part AS held_part, h.request_id AS request_id,
            GREATEST(0, LEAST(%(cost_nanos)s::bigint,
                              x.balance_nanos - x.held_nanos + h.held_part)) AS collected_nanos
     FROM {holder_table} x, hold_row h
     WHERE x.id = %(holder_id)s AND (SELECT count(*) FROM session_row) >= 0
-    FOR UPDATE OF x
+    FOR NO KEY UPDATE OF x
 ), holder_update AS (
     UPDATE {holder_table} x
     SET held_nanos = x.held_nanos - r.held_part,

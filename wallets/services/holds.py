@@ -25,6 +25,7 @@ from wallets.errors import (
     InsufficientOrganizationCredits,
     WalletFrozen,
 )
+from wallets.locks import accounts_lock, wallet_lock
 from wallets.models import Hold, LedgerAccount, LedgerTransaction, Wallet
 from wallets.services.accounts import (
     account_for_organization,
@@ -183,14 +184,16 @@ def wallet_hold_settle(*, hold_id: str, cost_nanos: int) -> SettleResult:
         held_part = hold.amount_nanos if hold.status == Hold.Status.HELD else 0
         if hold.session_id is not None:
             list(
-                EmbeddedSession.objects.select_for_update().filter(pk=hold.session_id).values("pk")
+                EmbeddedSession.objects.select_for_update(no_key=True, of=("self",))
+                .filter(pk=hold.session_id)
+                .values("pk")
             )
         if hold.wallet_id is not None:
-            holder = Wallet.objects.select_for_update().get(pk=hold.wallet_id)
+            holder = wallet_lock(wallet_id=hold.wallet_id)
             payer = account_for_wallet(wallet_id=holder.pk)
             holder_rows = Wallet.objects.filter(pk=holder.pk)
         else:
-            holder = LedgerAccount.objects.select_for_update().get(pk=hold.account_id)
+            holder = accounts_lock(account_ids=[hold.account_id])[hold.account_id]
             payer = holder
             holder_rows = LedgerAccount.objects.filter(pk=holder.pk)
         if held_part:
@@ -274,7 +277,7 @@ def wallet_hold_release(*, hold_id: str, status: str = Hold.Status.RELEASED) -> 
 
 
 def _lock_hold(hold_id: str, *, statuses: tuple[str, ...]) -> Hold:
-    hold = Hold.objects.select_for_update().filter(pk=hold_id).first()
+    hold = Hold.objects.select_for_update(no_key=True, of=("self",)).filter(pk=hold_id).first()
     if hold is None:
         raise NotFound("No such hold.")
     if hold.status not in statuses:
