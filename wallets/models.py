@@ -61,7 +61,9 @@ class Wallet(models.Model):
 
     @property
     def available_nanos(self) -> int:
-        return self.balance_nanos - self.held_nanos
+        # A refund may claim held money (docs/ledger.md): the balance is then below the held
+        # amount, and nothing is available, never a negative amount.
+        return max(0, self.balance_nanos - self.held_nanos)
 
 
 class LedgerAccount(models.Model):

@@ -21,7 +21,7 @@ from tests.concurrency import run_concurrently
 from tests.factories import assert_ledger_ok, make_wallet
 from wallets import services as wallet_services
 from wallets.errors import InsufficientBalance
-from wallets.models import LedgerTransaction, Wallet
+from wallets.models import Hold, LedgerTransaction, Wallet
 
 NET = 8_333_333_333  # $10 at 20 % markup
 MARGIN = 1_666_666_667
@@ -158,7 +158,7 @@ def test_refund_during_a_hold_claims_the_held_money_and_the_release_frees_nothin
     deliver(_refund_event(topup))
 
     # The whole credit came back, held money included: the hold's money is already claimed.
-    assert _wallet_figures(wallet) == (0, 2 * USD, -2 * USD)
+    assert _wallet_figures(wallet) == (0, 2 * USD, 0)  # nothing available, never a negative
     assert TopUpReversal.objects.get().from_wallet_nanos == NET
     assert _balances(project, wallet) == (0, 0, 0)
     assert_ledger_ok()
@@ -192,6 +192,9 @@ def test_refund_during_a_hold_keeps_only_what_was_spent_before_it(project, walle
         MARGIN + 1 * USD,
         0,
     )
+    # The request's usage during the refund could not be collected: booked, not dropped.
+    settled = Hold.objects.get(pk=hold.pk)
+    assert (settled.charged_nanos, settled.uncollected_nanos) == (1_500_000_000, 1_500_000_000)
     with pytest.raises(InsufficientBalance):
         wallet_services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
     assert_ledger_ok()
