@@ -414,6 +414,17 @@ class HoldTargetFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UncollectedFilter(admin.SimpleListFilter):
+    title = "uncollected usage"
+    parameter_name = "uncollected"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Some usage uncollected")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(uncollected_nanos__gt=0) if self.value() == "yes" else queryset
+
+
 @admin.register(Hold)
 class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = [
@@ -421,6 +432,7 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "reserved_on",
         "amount",
         "charged",
+        "uncollected",
         "status",
         "request_id",
         "session",
@@ -428,7 +440,7 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "created_at",
         "finished_at",
     ]
-    list_filter = ["status", HoldTargetFilter]
+    list_filter = ["status", HoldTargetFilter, UncollectedFilter]
     list_select_related = ["wallet", "account__organization", "session"]
     search_fields = [
         "=id",
@@ -447,6 +459,7 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "session",
         "amount",
         "charged",
+        "uncollected",
         "status",
         "request_id",
         "expires_at",
@@ -468,3 +481,8 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Charged (USD)", ordering="charged_nanos")
     def charged(self, hold) -> str:
         return nanos_to_usd(hold.charged_nanos)
+
+    @admin.display(description="Uncollected (USD)", ordering="uncollected_nanos")
+    def uncollected(self, hold) -> str:
+        """The part of the charge the payer's balance could not cover (docs/ledger.md)."""
+        return nanos_to_usd(hold.uncollected_nanos)

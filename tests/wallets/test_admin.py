@@ -395,3 +395,21 @@ def test_blocking_a_customer_in_admin_revokes_its_sessions(admin_client, project
     customer.refresh_from_db()
     assert customer.status == "blocked"
     assert EmbeddedSession.objects.get(pk=session.pk).revoked_at is not None
+
+
+def test_holds_with_uncollected_usage_are_shown_and_filterable(admin_client, project):
+    from tests.factories import make_wallet
+
+    short = make_wallet(project, external_id="short", balance_nanos=1_000)
+    covered = make_wallet(project, external_id="covered", balance_nanos=USD)
+    short_hold = services.wallet_hold_reserve(wallet_id=short.pk, amount_nanos=500)
+    covered_hold = services.wallet_hold_reserve(wallet_id=covered.pk, amount_nanos=500)
+    services.wallet_hold_settle(hold_id=short_hold.pk, cost_nanos=4_000)
+    services.wallet_hold_settle(hold_id=covered_hold.pk, cost_nanos=4_000)
+
+    response = admin_client.get(_url(Hold, "changelist"), {"uncollected": "yes"})
+
+    assert list(response.context["cl"].result_list) == [Hold.objects.get(pk=short_hold.pk)]
+    page = admin_client.get(_url(Hold, "change", short_hold.pk)).text
+    assert "0.000003" in page  # 3,000 nanos of the 4,000 were uncollected
+    assert_ledger_ok()
