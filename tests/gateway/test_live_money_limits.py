@@ -14,7 +14,6 @@ import pytest
 from llmgateway.money import nanos_to_usd
 from tests.factories import assert_ledger_ok
 from tests.gateway.conftest import USD, expected_cost, sse_events
-from tests.live import FAKE_OPENAI_API_KEY
 from wallets.models import Hold, Wallet
 from wallets.services import holds_release_expired
 
@@ -23,14 +22,26 @@ MODEL = "openai/gpt-4o-mini"
 HOLD_TTL_SECONDS = 2
 
 
+SLOW_STREAM = {
+    "model": MODEL,
+    "messages": [{"role": "user", "content": "one two three four five six seven"}],
+    "stream": True,
+}
+
+
 @pytest.fixture
-def live_process_env(fake_openai_server):
-    return {
-        "OPENAI_BASE_URL": fake_openai_server.base_url,
-        "OPENAI_API_KEY": FAKE_OPENAI_API_KEY,
-        "REQUEST_LOG_FLUSH_SECONDS": "0",
-        "HOLD_TTL_SECONDS": str(HOLD_TTL_SECONDS),
-    }
+def live_process_env(live_process_env):
+    return {**live_process_env, "HOLD_TTL_SECONDS": str(HOLD_TTL_SECONDS)}
+
+
+def _stream(live_server_url: str, token: str):
+    return httpx.stream(
+        "POST",
+        f"{live_server_url}/v1/chat/completions",
+        json=SLOW_STREAM,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=30,
+    )
 
 
 def _tools(count: int) -> list[dict]:
@@ -88,11 +99,6 @@ def test_a_stream_that_outlives_the_hold_ttl_is_kept_and_charged_in_full(
 ):
     session, token = funded_session(livemode=True)
     fake_openai.stream_delay_seconds = 0.5  # 9 words: about 4.5 s, over twice the TTL
-    body = {
-        "model": MODEL,
-        "messages": [{"role": "user", "content": "one two three four five six seven"}],
-        "stream": True,
-    }
     released_mid_stream: list[int] = []
 
     def expire_mid_stream() -> None:
@@ -100,13 +106,7 @@ def test_a_stream_that_outlives_the_hold_ttl_is_kept_and_charged_in_full(
         released_mid_stream.append(holds_release_expired())
 
     expiry = threading.Thread(target=expire_mid_stream)
-    with httpx.stream(
-        "POST",
-        f"{live_server_url}/v1/chat/completions",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ) as response:
+    with _stream(live_server_url, token) as response:
         expiry.start()
         raw = b"".join(response.iter_bytes())
     expiry.join()
@@ -128,19 +128,8 @@ def test_a_client_that_leaves_after_the_first_chunk_leaves_nothing_held(
 ):
     session, token = funded_session(livemode=True)
     fake_openai.stream_delay_seconds = 0.5
-    body = {
-        "model": MODEL,
-        "messages": [{"role": "user", "content": "one two three four five six seven"}],
-        "stream": True,
-    }
 
-    with httpx.stream(
-        "POST",
-        f"{live_server_url}/v1/chat/completions",
-        json=body,
-        headers={"Authorization": f"Bearer {token}"},
-        timeout=30,
-    ) as response:
+    with _stream(live_server_url, token) as response:
         first = next(response.iter_raw())
         assert first.startswith(b"data: ")
     time.sleep(2)
