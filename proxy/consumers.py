@@ -262,9 +262,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         try:
             async for item in events:
                 if isinstance(item, StreamDelta):
-                    await self.send_json(
-                        {"type": "chat.delta", "id": request_id, "content": item.content}
-                    )
+                    if item.content:  # the WebSocket protocol carries text only
+                        await self.send_json(
+                            {"type": "chat.delta", "id": request_id, "content": item.content}
+                        )
                     continue
                 chat = self.chats.get(request_id)
                 if chat is not None:

@@ -29,6 +29,7 @@ from proxy.errors import ModelNotFound, UpstreamFailed, UpstreamRateLimited
 from proxy.logs import LogEntry, request_log
 from proxy.providers.base import (
     ChatRequest,
+    ChatResult,
     EmbeddingsRequest,
     ImagesRequest,
     Provider,
@@ -65,6 +66,7 @@ class Call:
     charged_nanos: int = 0
     balance_nanos: int | None = None
     prompt_tokens: int = 0  # the bound the hold was priced on (proxy/prompt_bound.py)
+    include_usage: bool = False  # the client asked for the usage chunk (stream_options)
     finished: bool = False  # the hold was settled or released
 
     async def reserve(self, amount_nanos: int) -> None:
@@ -233,6 +235,7 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
         )
     call = Call(principal=principal, endpoint="chat.completions", model=model, provider=provider)
     call.stream = bool(body.get("stream"))
+    call.include_usage = parse.stream_include_usage(body)
     call.prompt_tokens = prompt_tokens = prompt_bound.chat_prompt_tokens(
         messages, options, model=model.upstream_model
     )
@@ -248,6 +251,20 @@ async def chat_complete(call: Call, chat: ChatRequest, worst_nanos: int) -> dict
     result = await call.upstream(call.provider.chat(chat))
     await call.settle(result.usage)
     await call.log(status_code=200, outcome="completed")
+    return _chat_completion_json(call, result)
+
+
+def _chat_completion_json(call: Call, result: ChatResult) -> dict[str, Any]:
+    """The upstream's answer with the gateway's model id (and usage if it gave none), or one
+    built from the normalized result for adapters that translate."""
+    if result.raw is not None:
+        answer = {**result.raw, "model": call.model.id}
+        for choice in answer.get("choices") or []:
+            if isinstance(choice, dict) and isinstance(choice.get("message"), dict):
+                choice["message"].setdefault("refusal", None)  # required by OpenAI's schema
+        if not result.usage_reported:
+            answer["usage"] = _usage_json(result.usage)
+        return answer
     return {
         "id": _completion_id(),
         "object": "chat.completion",
@@ -256,7 +273,7 @@ async def chat_complete(call: Call, chat: ChatRequest, worst_nanos: int) -> dict
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": result.content},
+                "message": {"role": "assistant", "content": result.content, "refusal": None},
                 "finish_reason": result.finish_reason,
                 "logprobs": None,
             }
@@ -327,6 +344,7 @@ class StreamOutcome:
     error: ApiError | None
     charged_nanos: int
     balance_nanos: int | None
+    end: StreamEnd | None = None  # the upstream's end of the stream, when it got there
 
 
 async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | StreamOutcome]:
@@ -346,7 +364,7 @@ async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | 
             if isinstance(event, StreamEnd):
                 end = event
                 break
-            delivered.append(event.content)
+            delivered.append(event.content + event.tool_text)
             yield event
             try:
                 event = await anext(stream.events)
@@ -368,6 +386,7 @@ async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | 
             error=error,
             charged_nanos=call.charged_nanos,
             balance_nanos=call.balance_nanos,
+            end=end,
         )
     finally:
         await stream.aclose()
@@ -413,36 +432,63 @@ def chat_stream_sse(stream: ChatStream) -> SseStream:
 
 
 async def _sse_chunks(stream: ChatStream) -> AsyncGenerator[bytes, None]:
-    """OpenAI's SSE chunks, always ending with a usage chunk (and our billing) before [DONE]."""
+    """OpenAI's SSE chunks, the upstream's own where it speaks OpenAI, with the gateway's model
+    id; then the usage and our billing (`x_llmgateway`) before [DONE]. With
+    `stream_options.include_usage` they come as OpenAI sends them (`"usage": null` on every
+    chunk, then one with empty `choices`); without, on the last chunk that has choices, so a
+    client reading `chunk.choices[0]` never meets an empty list (docs/gateway.md)."""
     call = stream.call
-    completion_id, created = _completion_id(), int(time.time())
+    frame = {"id": _completion_id(), "created": int(time.time())}
 
-    def chunk(choices: list, **extra: Any) -> bytes:
-        payload = {
-            "id": completion_id,
+    def delta(content: dict[str, Any], finish_reason: str | None = None) -> dict[str, Any]:
+        return {
+            "id": frame["id"],
             "object": "chat.completion.chunk",
-            "created": created,
-            "model": call.model.id,
-            "choices": choices,
-            **extra,
+            "created": frame["created"],
+            "choices": [{"index": 0, "delta": content, "finish_reason": finish_reason}],
         }
-        return _sse(payload)
 
-    def delta(content: dict[str, Any], finish_reason: str | None = None) -> bytes:
-        return chunk([{"index": 0, "delta": content, "finish_reason": finish_reason}])
+    def upstream(raw: dict[str, Any]) -> dict[str, Any]:
+        frame["id"] = raw.get("id", frame["id"])
+        frame["created"] = raw.get("created", frame["created"])
+        return dict(raw)
+
+    def owned(chunk: dict[str, Any], **billing: Any) -> bytes:
+        """The fields the gateway owns: the model id, and usage (null until the end when
+        the client asked for it: the gateway always asks the upstream, for billing)."""
+        chunk["model"] = call.model.id
+        chunk.pop("usage", None)
+        if call.include_usage:
+            chunk["usage"] = None
+        return _sse({**chunk, **billing})
 
     events = chat_stream_billed(stream)
     try:
-        yield delta({"role": "assistant", "content": ""})
+        if stream.first.raw is None:
+            yield owned(delta({"role": "assistant", "content": ""}))
         async for item in events:
             if isinstance(item, StreamDelta):
-                yield delta({"content": item.content})
+                raw = item.raw
+                yield owned(upstream(raw) if raw is not None else delta({"content": item.content}))
                 continue
-            if item.finish_reason is not None:
-                yield delta({}, item.finish_reason)
+            end = item.end
+            final = None
+            if end is not None:
+                final = upstream(end.raw) if end.raw is not None else delta({}, end.finish_reason)
             if item.error is not None:
                 yield _sse(item.error.as_dict())
-            yield chunk([], usage=_usage_json(item.usage), x_llmgateway=_billing_json(call))
+            usage = end.raw_usage if end is not None and end.raw_usage else None
+            billing = {
+                "usage": usage or _usage_json(item.usage),
+                "x_llmgateway": _billing_json(call),
+            }
+            if call.include_usage:
+                if final is not None:
+                    yield owned(final)
+                closing = {**(final or delta({})), "choices": []}
+            else:  # cut short: a closing chunk with an empty delta carries the usage
+                closing = final or delta({})
+            yield owned(closing, **billing)
             yield b"data: [DONE]\n\n"
     finally:
         await events.aclose()

@@ -40,6 +40,22 @@ USAGE = {
         "prompt_tokens_details": {
             "type": "object",
             "properties": {"cached_tokens": {"type": "integer", "minimum": 0}},
+            "additionalProperties": True,
+        },
+        "completion_tokens_details": {"type": "object", "additionalProperties": True},
+    },
+}
+
+TOOL_CALL = {
+    "type": "object",
+    "description": "A function call the model asks for (as OpenAI's; streamed as deltas that "
+    "hold `index`, then `id`, `type`, `function.name` and fragments of `function.arguments`).",
+    "properties": {
+        "id": {"type": "string"},
+        "type": {"type": "string", "enum": ["function"]},
+        "function": {
+            "type": "object",
+            "properties": {"name": {"type": "string"}, "arguments": {"type": "string"}},
         },
     },
 }
@@ -60,6 +76,8 @@ MESSAGE = {
             ],
         },
         "name": {"type": "string"},
+        "tool_calls": {"type": "array", "items": TOOL_CALL, "description": "assistant turns"},
+        "tool_call_id": {"type": "string", "description": "`tool` messages: the call answered"},
     },
 }
 
@@ -70,7 +88,24 @@ CHAT_REQUEST = {
         "model": {"type": "string", "description": "A catalog model id, e.g. `test/echo`."},
         "messages": {"type": "array", "minItems": 1, "items": MESSAGE},
         "stream": {"type": "boolean", "default": False},
-        "stream_options": {"type": "object", "additionalProperties": True},
+        "stream_options": {
+            "type": "object",
+            "properties": {
+                "include_usage": {
+                    "type": "boolean",
+                    "description": "Send usage as OpenAI does: `usage: null` on every chunk, "
+                    "then a last chunk with empty `choices`. Without it the usage (and "
+                    "`x_llmgateway`) ride on the last chunk with `finish_reason`.",
+                }
+            },
+        },
+        "tools": {
+            "type": "array",
+            "items": {"type": "object", "additionalProperties": True},
+            "description": "OpenAI's function tools, passed to the upstream as sent.",
+        },
+        "tool_choice": {"oneOf": [{"type": "string"}, {"type": "object"}]},
+        "parallel_tool_calls": {"type": "boolean"},
         "max_tokens": {"type": "integer", "minimum": 1, "nullable": True},
         "max_completion_tokens": {"type": "integer", "minimum": 1, "nullable": True},
         "n": {"type": "integer", "enum": [1], "nullable": True},
@@ -105,18 +140,27 @@ CHAT_COMPLETION = {
                     "index": {"type": "integer"},
                     "message": {
                         "type": "object",
-                        "required": ["role", "content"],
+                        "required": ["role", "content", "refusal"],
                         "properties": {
                             "role": {"type": "string", "enum": ["assistant"]},
                             "content": {"type": "string", "nullable": True},
+                            "refusal": {"type": "string", "nullable": True},
+                            "tool_calls": {"type": "array", "items": TOOL_CALL},
                         },
+                        "additionalProperties": True,
                     },
                     "finish_reason": {"type": "string", "nullable": True},
+                    "logprobs": {"type": "object", "nullable": True},
                 },
             },
         },
         "usage": USAGE,
+        "system_fingerprint": {"type": "string", "nullable": True},
+        "service_tier": {"type": "string", "nullable": True},
     },
+    "additionalProperties": True,
+    "description": "An OpenAI-compatible upstream's answer as it sent it, with the catalog "
+    "model id in `model`.",
 }
 
 # One server-sent event: `data` is a chat.completion.chunk as JSON, the last one `[DONE]`.
@@ -217,32 +261,31 @@ IMAGES_RESPONSE = {
     },
 }
 
+MODEL = {
+    "type": "object",
+    "required": ["id", "object", "created", "owned_by", "kind", "pricing"],
+    "properties": {
+        "id": {"type": "string"},
+        "object": {"type": "string", "enum": ["model"]},
+        "created": {"type": "integer"},
+        "owned_by": {"type": "string"},
+        "kind": {"type": "string", "enum": ["chat", "embedding", "image"]},
+        "pricing": {
+            "type": "object",
+            "description": "USD per million tokens, per image and per request.",
+            "additionalProperties": {"type": "string"},
+        },
+        "max_output_tokens": {"type": "integer", "nullable": True},
+        "context_window": {"type": "integer", "nullable": True},
+    },
+}
+
 MODEL_LIST = {
     "type": "object",
     "required": ["object", "data"],
     "properties": {
         "object": {"type": "string", "enum": ["list"]},
-        "data": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["id", "object", "created", "owned_by", "kind", "pricing"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "object": {"type": "string", "enum": ["model"]},
-                    "created": {"type": "integer"},
-                    "owned_by": {"type": "string"},
-                    "kind": {"type": "string", "enum": ["chat", "embedding", "image"]},
-                    "pricing": {
-                        "type": "object",
-                        "description": "USD per million tokens, per image and per request.",
-                        "additionalProperties": {"type": "string"},
-                    },
-                    "max_output_tokens": {"type": "integer", "nullable": True},
-                    "context_window": {"type": "integer", "nullable": True},
-                },
-            },
-        },
+        "data": {"type": "array", "items": MODEL},
     },
 }
 
@@ -296,6 +339,30 @@ def gateway_paths() -> dict[str, Any]:
                 },
                 errors=("400", "401", "403", "429", "503"),
             )
+        },
+        "/v1/models/{model_id}": {
+            "get": {
+                **_operation(
+                    "models_retrieve",
+                    "One model this key or session may call, with its prices",
+                    request=None,
+                    ok={
+                        "description": "OpenAI's model object, with `kind` and `pricing`.",
+                        "content": {"application/json": {"schema": MODEL}},
+                    },
+                    errors=("401", "403", "404", "429", "503"),
+                ),
+                "parameters": [
+                    {
+                        "name": "model_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                        "description": "A catalog model id, e.g. `openai/gpt-4o-mini` (the "
+                        "slash may be sent as is or as `%2F`). Unknown or not allowed: 404.",
+                    }
+                ],
+            }
         },
         "/v1/chat/completions": {
             "post": _operation(

@@ -21,6 +21,11 @@ PASS_THROUGH_CHAT = (
     "tool_choice",
     "parallel_tool_calls",
     "reasoning_effort",
+    "logprobs",
+    "top_logprobs",
+    "functions",
+    "function_call",
+    "verbosity",
 )
 
 
@@ -65,7 +70,20 @@ def chat_messages(body: dict) -> list[dict[str, Any]]:
                 "content must be a string or an array of parts.",
                 param=f"messages[{index}].content",
             )
+        _check_array_of_objects(message, "tool_calls", param=f"messages[{index}].tool_calls")
+        if message.get("tool_call_id") is not None and not isinstance(message["tool_call_id"], str):
+            raise InvalidRequest(
+                "tool_call_id must be a string.", param=f"messages[{index}].tool_call_id"
+            )
     return messages
+
+
+def _check_array_of_objects(body: dict, name: str, *, param: str) -> None:
+    value = body.get(name)
+    if value is not None and (
+        not isinstance(value, list) or not all(isinstance(item, dict) for item in value)
+    ):
+        raise InvalidRequest(f"{name} must be an array of objects.", param=param)
 
 
 def chat_options(body: dict) -> dict[str, Any]:
@@ -74,7 +92,32 @@ def chat_options(body: dict) -> dict[str, Any]:
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise InvalidRequest("stream must be true or false.", param="stream")
+    _check_array_of_objects(body, "tools", param="tools")
+    if body.get("tool_choice") is not None and not isinstance(body["tool_choice"], str | dict):
+        raise InvalidRequest("tool_choice must be a string or an object.", param="tool_choice")
+    if body.get("parallel_tool_calls") is not None and not isinstance(
+        body["parallel_tool_calls"], bool
+    ):
+        raise InvalidRequest(
+            "parallel_tool_calls must be true or false.", param="parallel_tool_calls"
+        )
     return {key: body[key] for key in PASS_THROUGH_CHAT if body.get(key) is not None}
+
+
+def stream_include_usage(body: dict) -> bool:
+    """Whether a stream's client asked for OpenAI's separate usage chunk."""
+    options = body.get("stream_options")
+    if options is None:
+        return False
+    if not isinstance(options, dict):
+        raise InvalidRequest("stream_options must be an object.", param="stream_options")
+    include_usage = options.get("include_usage", False)
+    if not isinstance(include_usage, bool):
+        raise InvalidRequest(
+            "stream_options.include_usage must be true or false.",
+            param="stream_options.include_usage",
+        )
+    return include_usage
 
 
 def embedding_input(body: dict) -> str | list:

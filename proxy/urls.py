@@ -4,6 +4,7 @@ from proxy import views
 
 urlpatterns = [
     path("models", views.models, name="models"),
+    path("models/<path:model_id>", views.model_detail, name="model-detail"),
     path("chat/completions", views.chat_completions, name="chat-completions"),
     path("embeddings", views.embeddings, name="embeddings"),
     path("images/generations", views.image_generations, name="image-generations"),

@@ -5,18 +5,20 @@ also serves, ahead of Django, under a real server); `/v1/models` is answered her
 from __future__ import annotations
 
 import logging
-import time
 
+from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from billing.models import CatalogModel
 from billing.selectors import catalog_models_available
 from llmgateway.api import MethodNotAllowed
 from llmgateway.errors import ApiError
 from llmgateway.money import nanos_to_usd
 from proxy import endpoints
 from proxy.auth import authenticate
+from proxy.errors import ModelNotFound
 from sessions_app.authentication import SESSION
 
 logger = logging.getLogger(__name__)
@@ -95,34 +97,46 @@ image_generations = billed_view(endpoints.image_generations)
 
 @api_view("GET")
 async def models(request):
-    from asgiref.sync import sync_to_async
-
     principal = await authenticate(request)
+    data = [_model_json(model) for model in await _models_for(principal)]
+    return JsonResponse({"object": "list", "data": data})
+
+
+@api_view("GET")
+async def model_detail(request, model_id: str):
+    """One model of `/v1/models`; one the caller may not use is as unknown as a missing one."""
+    principal = await authenticate(request)
+    for model in await _models_for(principal):
+        if model.id == model_id:
+            return JsonResponse(_model_json(model))
+    raise ModelNotFound(f"The model {model_id!r} does not exist.", param="model")
+
+
+async def _models_for(principal) -> list[CatalogModel]:
+    """The catalog models this key or session may call."""
     available = await sync_to_async(catalog_models_available, thread_sensitive=False)(
         livemode=principal.livemode
     )
     scope = principal.session.allowed_models if principal.kind == SESSION else []
-    created = int(time.time())
-    data = [
-        {
-            "id": model.id,
-            "object": "model",
-            "created": created,
-            "owned_by": model.provider,
-            "kind": model.kind,
-            "pricing": {
-                "input_per_million_tokens": nanos_to_usd(model.input_nanos_per_million_tokens),
-                "output_per_million_tokens": nanos_to_usd(model.output_nanos_per_million_tokens),
-                "cached_input_per_million_tokens": nanos_to_usd(
-                    model.cached_input_nanos_per_million_tokens
-                ),
-                "per_image": nanos_to_usd(model.nanos_per_image),
-                "per_request": nanos_to_usd(model.nanos_per_request),
-            },
-            "max_output_tokens": model.max_output_tokens,
-            "context_window": model.context_window,
-        }
-        for model in available
-        if not scope or model.id in scope
-    ]
-    return JsonResponse({"object": "list", "data": data})
+    return [model for model in available if not scope or model.id in scope]
+
+
+def _model_json(model: CatalogModel) -> dict:
+    return {
+        "id": model.id,
+        "object": "model",
+        "created": int(model.created_at.timestamp()),  # stable: when it joined the catalog
+        "owned_by": model.provider,
+        "kind": model.kind,
+        "pricing": {
+            "input_per_million_tokens": nanos_to_usd(model.input_nanos_per_million_tokens),
+            "output_per_million_tokens": nanos_to_usd(model.output_nanos_per_million_tokens),
+            "cached_input_per_million_tokens": nanos_to_usd(
+                model.cached_input_nanos_per_million_tokens
+            ),
+            "per_image": nanos_to_usd(model.nanos_per_image),
+            "per_request": nanos_to_usd(model.nanos_per_request),
+        },
+        "max_output_tokens": model.max_output_tokens,
+        "context_window": model.context_window,
+    }

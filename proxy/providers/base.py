@@ -58,13 +58,25 @@ class ChatResult:
     usage: Usage
     usage_reported: bool  # False: the upstream sent no usage and it was counted here
     model: str  # the model name the upstream answered with
+    # The upstream's whole answer, for adapters of OpenAI-compatible upstreams: the gateway
+    # passes it on (tool calls, refusal, logprobs, ...) changing only what it owns (the model
+    # id, usage when the upstream gave none). None: the gateway builds the answer from the rest.
+    raw: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class StreamDelta:
-    """A piece of the answer's text, in order."""
+    """A piece of the answer, in order.
+
+    `content` is its text (a refusal's text too), `tool_text` the tool-call names and argument
+    fragments it carries: both are output the client received, billed when a stream is cut
+    short. `raw` is the upstream's own chunk (OpenAI-compatible adapters), passed on as it is
+    but for the fields the gateway owns; None when the gateway renders the chunk itself.
+    """
 
     content: str
+    raw: dict[str, Any] | None = None
+    tool_text: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,10 @@ class StreamEnd:
     finish_reason: str
     usage: Usage
     usage_reported: bool
+    # The upstream's chunk that carried `finish_reason` (OpenAI-compatible adapters): held
+    # back until the stream's usage is known, so the gateway can put the usage on it.
+    raw: dict[str, Any] | None = None
+    raw_usage: dict[str, Any] | None = None  # the upstream's `usage` object, details and all
 
 
 StreamEvent = StreamDelta | StreamEnd

@@ -150,31 +150,38 @@ class OpenAICompatibleProvider(Provider):
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         answer = await self._post_json("/chat/completions", self._chat_body(request, stream=False))
-        choices = answer.get("choices") or [{}]
-        choice = choices[0] if isinstance(choices[0], dict) else {}
-        message = choice.get("message") or {}
-        content = message.get("content") if isinstance(message, dict) else None
-        content = content if isinstance(content, str) else ""
+        choice = _first_choice(answer)
+        message = choice.get("message")
+        content, tool_text = _output_text(message if isinstance(message, dict) else {})
         usage = usage_from_openai(answer.get("usage"))
         return ChatResult(
             content=content,
             finish_reason=choice.get("finish_reason") or FINISH_STOP,
-            usage=usage or self._counted_chat_usage(request, content),
+            usage=usage or self._counted_chat_usage(request, content + tool_text),
             usage_reported=usage is not None,
             model=str(answer.get("model") or request.model),
+            raw=answer,
         )
 
     @staticmethod
-    def _counted_chat_usage(request: ChatRequest, content: str) -> Usage:
+    def _counted_chat_usage(request: ChatRequest, output_text: str) -> Usage:
         return Usage(
             input_tokens=tokens.count_message_tokens(request.messages, model=request.model),
-            output_tokens=tokens.count_text_tokens(content, model=request.model),
+            output_tokens=tokens.count_text_tokens(output_text, model=request.model),
         )
 
     async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """The upstream's chunks as they come (`StreamDelta.raw`), parsed only for billing.
+
+        Chunks that carry no output (the role chunk) wait for the first that does, so an
+        upstream that fails before any output still fails before the first event (and costs
+        nothing). The chunk with `finish_reason` rides on `StreamEnd`, after the usage chunk.
+        """
         body = self._chat_body(request, stream=True)
         usage: Usage | None = None
-        finish_reason: str | None = None
+        raw_usage: dict[str, Any] | None = None
+        final: dict[str, Any] | None = None
+        waiting: list[dict[str, Any]] = []  # chunks without output, not yet handed out
         pieces: list[str] = []
         try:
             async with shared_client().stream(
@@ -186,24 +193,35 @@ class OpenAICompatibleProvider(Provider):
                     if event.data.strip() == "[DONE]":
                         break
                     chunk = self._stream_chunk(event.data)
-                    usage = usage_from_openai(chunk.get("usage")) or usage
-                    for choice in chunk.get("choices") or []:
-                        if not isinstance(choice, dict) or choice.get("index", 0) != 0:
-                            continue
-                        delta = choice.get("delta") or {}
-                        content = delta.get("content") if isinstance(delta, dict) else None
-                        if isinstance(content, str) and content:
-                            pieces.append(content)
-                            yield StreamDelta(content)
-                        finish_reason = choice.get("finish_reason") or finish_reason
+                    if usage_from_openai(chunk.get("usage")) is not None:
+                        usage, raw_usage = usage_from_openai(chunk["usage"]), chunk["usage"]
+                    if final is not None or not chunk.get("choices"):
+                        continue  # the usage chunk, or anything after the finish
+                    choice = _first_choice(chunk)
+                    delta = choice.get("delta")
+                    content, tool_text = _output_text(delta if isinstance(delta, dict) else {})
+                    pieces.append(content + tool_text)
+                    if choice.get("finish_reason"):
+                        final = chunk
+                    elif content or tool_text:
+                        for quiet in waiting:
+                            yield StreamDelta("", raw=quiet)
+                        waiting.clear()
+                        yield StreamDelta(content, raw=chunk, tool_text=tool_text)
+                    else:
+                        waiting.append(chunk)
         except httpx.HTTPError as error:
             raise self._transport_error(error) from None
-        if finish_reason is None:
+        if final is None:
             raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
+        for quiet in waiting:
+            yield StreamDelta("", raw=quiet)
         yield StreamEnd(
-            finish_reason=finish_reason,
+            finish_reason=str(_first_choice(final).get("finish_reason")),
             usage=usage or self._counted_chat_usage(request, "".join(pieces)),
             usage_reported=usage is not None,
+            raw=final,
+            raw_usage=raw_usage,
         )
 
     def _stream_chunk(self, data: str) -> dict[str, Any]:
@@ -256,6 +274,27 @@ class OpenAICompatibleProvider(Provider):
             usage_reported=usage is not None,
             created=int(answer.get("created") or 0),
         )
+
+
+def _first_choice(answer: dict[str, Any]) -> dict[str, Any]:
+    """Choice 0 of an answer or chunk (the gateway asks for one), or {}."""
+    for choice in answer.get("choices") or []:
+        if isinstance(choice, dict) and choice.get("index", 0) == 0:
+            return choice
+    return {}
+
+
+def _output_text(message: dict[str, Any]) -> tuple[str, str]:
+    """(text, tool text) of a message or delta: the content and refusal, then the tool calls'
+    names and arguments (fragments, in a stream): the output tokens the client received."""
+    texts = (message.get("content"), message.get("refusal"))
+    text = "".join(value for value in texts if isinstance(value, str))
+    tool_text = []
+    for tool_call in message.get("tool_calls") or []:
+        function = tool_call.get("function") if isinstance(tool_call, dict) else None
+        if isinstance(function, dict):
+            tool_text += [value for value in function.values() if isinstance(value, str)]
+    return text, "".join(tool_text)
 
 
 def _count_embedding_input(request: EmbeddingsRequest) -> int:

@@ -7,6 +7,10 @@ Counting rule, so tests can predict exact numbers: a "token" is a whitespace-sep
   completion_tokens = words in the reply; a stream sends one content chunk per word.
 - embeddings: each string input costs its word count (at least 1), a token-id list its length.
 - images: prompt words are the input tokens; gpt-image models also report output tokens.
+- tool calls (the `tool_calls` knob): the answer is those calls instead of text, finish_reason
+  "tool_calls"; each call's arguments stream in fragments of `ARGUMENT_FRAGMENT_CHARS`
+  characters, and completion_tokens = for each call, 1 (its name) + its fragments.
+- `logprobs: true` in the request: each content piece gets a logprob entry (-0.5).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ DEFAULT_EMBEDDING_DIMENSIONS = 8
 # Output tokens a gpt-image model bills per 1024x1024 image, by quality (OpenAI's price table).
 IMAGE_OUTPUT_TOKENS = {"low": 272, "medium": 1056, "high": 4160, "auto": 1056}
 # A valid 1x1 transparent PNG.
+ARGUMENT_FRAGMENT_CHARS = 8
 PNG_1X1 = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
@@ -75,7 +80,13 @@ def model_object(model_id: str) -> dict:
 class ChatReply:
     """The deterministic answer to one chat request, shared by the plain and streamed shapes."""
 
-    def __init__(self, body: dict, *, reply_text: str | None = None):
+    def __init__(
+        self,
+        body: dict,
+        *,
+        reply_text: str | None = None,
+        tool_calls: list[dict] | None = None,
+    ):
         model = body.get("model")
         messages = body.get("messages")
         if not isinstance(model, str) or not model:
@@ -102,8 +113,23 @@ class ChatReply:
             words = words[:limit]
             self.finish_reason = "length"
         self.words = words
-        self.content = " ".join(words)
+        self.content: str | None = " ".join(words)
         self.completion_tokens = len(words)
+        self.logprobs = bool(body.get("logprobs"))
+        # [(id, name, argument fragments)] when the answer is tool calls.
+        self.tool_calls = [
+            (
+                f"call_{uuid.uuid4().hex[:24]}",
+                call["name"],
+                _fragments(call["arguments"]) or [""],
+            )
+            for call in tool_calls or []
+        ]
+        if self.tool_calls:
+            self.content, self.words, self.finish_reason = None, [], "tool_calls"
+            self.completion_tokens = sum(
+                1 + len([f for f in fragments if f]) for _, _, fragments in self.tool_calls
+            )
 
     def usage(self) -> dict:
         return {
@@ -119,7 +145,57 @@ class ChatReply:
             },
         }
 
+    def message_tool_calls(self) -> list[dict]:
+        return [
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": name, "arguments": "".join(fragments)},
+            }
+            for call_id, name, fragments in self.tool_calls
+        ]
+
+    def tool_call_deltas(self) -> list[dict]:
+        """As OpenAI streams them: the first delta of a call holds its index, id, type, name
+        and empty arguments (the very first one the role too); then argument fragments."""
+        deltas: list[dict] = []
+        for index, (call_id, name, fragments) in enumerate(self.tool_calls):
+            head = {
+                "index": index,
+                "id": call_id,
+                "type": "function",
+                "function": {"name": name, "arguments": ""},
+            }
+            first = {"tool_calls": [head]}
+            if index == 0:
+                first = {"role": "assistant", "content": None, "refusal": None, **first}
+            deltas.append(first)
+            deltas += [
+                {"tool_calls": [{"index": index, "function": {"arguments": fragment}}]}
+                for fragment in fragments
+                if fragment
+            ]
+        return deltas
+
+    @staticmethod
+    def logprobs_of(pieces: list[str]) -> dict:
+        return {
+            "content": [
+                {"token": piece, "logprob": -0.5, "bytes": list(piece.encode()), "top_logprobs": []}
+                for piece in pieces
+            ],
+            "refusal": None,
+        }
+
     def completion(self, *, include_usage: bool = True) -> dict:
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": self.content,
+            "refusal": None,
+            "annotations": [],
+        }
+        if self.tool_calls:
+            message["tool_calls"] = self.message_tool_calls()
         body = {
             "id": self.id,
             "object": "chat.completion",
@@ -128,13 +204,8 @@ class ChatReply:
             "choices": [
                 {
                     "index": 0,
-                    "message": {
-                        "role": "assistant",
-                        "content": self.content,
-                        "refusal": None,
-                        "annotations": [],
-                    },
-                    "logprobs": None,
+                    "message": message,
+                    "logprobs": self.logprobs_of(self.content_pieces()) if self.logprobs else None,
                     "finish_reason": self.finish_reason,
                 }
             ],
@@ -147,6 +218,8 @@ class ChatReply:
 
     def content_pieces(self) -> list[str]:
         """One piece per word; joined they give exactly `content`."""
+        if not self.words:
+            return []
         return [word + " " for word in self.words[:-1]] + [self.words[-1]]
 
     def chunk(self, *, delta: dict, finish_reason: str | None = None, usage: bool) -> dict:
@@ -161,6 +234,9 @@ class ChatReply:
                 {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
             ],
         }
+        content = delta.get("content")
+        if self.logprobs and content:
+            body["choices"][0]["logprobs"] = self.logprobs_of([content])
         if usage:
             body["usage"] = None  # OpenAI sends usage: null on every chunk but the last
         return body
@@ -170,6 +246,11 @@ class ChatReply:
         body["choices"] = []
         body["usage"] = self.usage()
         return body
+
+
+def _fragments(text: str) -> list[str]:
+    step = ARGUMENT_FRAGMENT_CHARS
+    return [text[start : start + step] for start in range(0, len(text), step)]
 
 
 def embeddings(body: dict, *, default_dimensions: int = DEFAULT_EMBEDDING_DIMENSIONS) -> dict:

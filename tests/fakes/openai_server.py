@@ -68,6 +68,8 @@ class FakeOpenAI:
       the first content chunk of a stream; both carry on when `release_hangs()` (or `reset()`)
       is called or after `hang_timeout_seconds`. `hang_started` is set once a request stalls.
     - `reply_text`: the assistant's answer instead of "Echo: <last user message>".
+    - `tool_calls`: answer with these calls (`[{"name", "arguments"}]`, arguments a JSON
+      string) instead of text, finish_reason "tool_calls"; streamed as OpenAI streams them.
     - `omit_usage`: answer without any `usage` (the gateway must count tokens itself).
     - `api_key`: when set, the only Bearer token accepted.
     """
@@ -94,6 +96,7 @@ class FakeOpenAI:
         self.hang_timeout_seconds = 120.0
         self.reply_text: str | None = None
         self.omit_usage = False
+        self.tool_calls: list[dict] | None = None
         self.api_key: str | None = None
         self.embedding_dimensions = payloads.DEFAULT_EMBEDDING_DIMENSIONS
         self.release_hangs()
@@ -276,20 +279,24 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(record, 200, payloads.model_object(model_id))
 
     def _chat(self, fake: FakeOpenAI, record: RecordedRequest, body: Any) -> None:
-        reply = payloads.ChatReply(body, reply_text=fake.reply_text)
+        reply = payloads.ChatReply(body, reply_text=fake.reply_text, tool_calls=fake.tool_calls)
         if not body.get("stream"):
             answer = reply.completion(include_usage=not fake.omit_usage)
             return self._send_json(record, 200, answer)
         stream_options = body.get("stream_options") or {}
         include_usage = bool(stream_options.get("include_usage")) and not fake.omit_usage
         self._start_stream()
-        self._send_event(
-            reply.chunk(delta={"role": "assistant", "content": ""}, usage=include_usage)
-        )
-        for index, piece in enumerate(reply.content_pieces()):
+        if reply.tool_calls:
+            deltas = reply.tool_call_deltas()
+        else:
+            self._send_event(
+                reply.chunk(delta={"role": "assistant", "content": ""}, usage=include_usage)
+            )
+            deltas = [{"content": piece} for piece in reply.content_pieces()]
+        for index, delta in enumerate(deltas):
             if fake.stream_delay_seconds:
                 time.sleep(fake.stream_delay_seconds)
-            self._send_event(reply.chunk(delta={"content": piece}, usage=include_usage))
+            self._send_event(reply.chunk(delta=delta, usage=include_usage))
             if index == 0 and fake.hang == HANG_MID_STREAM:
                 fake._wait_while_hanging()
         finish = reply.chunk(delta={}, finish_reason=reply.finish_reason, usage=include_usage)

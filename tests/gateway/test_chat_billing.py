@@ -24,7 +24,11 @@ def test_es_chat_debits_the_wallet_exactly_price_times_usage(client, funded_sess
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["object"] == "chat.completion" and body["model"] == "test/echo"
-    assert body["choices"][0]["message"] == {"role": "assistant", "content": "Hello there, gateway"}
+    assert body["choices"][0]["message"] == {
+        "role": "assistant",
+        "content": "Hello there, gateway",
+        "refusal": None,
+    }
     cost = expected_cost("test/echo", body["usage"])
     assert cost > 0
     wallet = Wallet.objects.get(pk=session.wallet_id)
@@ -46,7 +50,9 @@ def test_es_chat_debits_the_wallet_exactly_price_times_usage(client, funded_sess
     assert_ledger_ok()
 
 
-def test_streamed_chat_ends_with_usage_and_is_billed_exactly(client, funded_session):
+def test_streamed_chat_ends_with_usage_on_the_finish_chunk_and_is_billed_exactly(
+    client, funded_session
+):
     session, token = funded_session()
 
     response, raw = post_stream(
@@ -57,10 +63,35 @@ def test_streamed_chat_ends_with_usage_and_is_billed_exactly(client, funded_sess
     assert response["Content-Type"] == "text/event-stream"
     events = sse_events(raw)
     assert events[-1] == "[DONE]"
+    assert all(event["choices"] and "usage" not in event for event in events[:-2])
+    last = events[-2]
+    assert last["choices"][0]["finish_reason"] == "length"
+    assert last["usage"]["completion_tokens"] == 7
+    text = "".join(e["choices"][0]["delta"].get("content", "") for e in events[:-1])
+    assert len(text.split()) == 7
+    cost = expected_cost("test/lorem", last["usage"])
+    assert last["x_llmgateway"] == {"cost": nanos_to_usd(cost), "balance": nanos_to_usd(USD - cost)}
+    assert Wallet.objects.get(pk=session.wallet_id).balance_nanos == USD - cost
+    assert_ledger_ok()
+
+
+def test_streamed_chat_with_include_usage_ends_with_a_usage_chunk(client, funded_session):
+    session, token = funded_session()
+    body = {
+        "model": "test/lorem",
+        "messages": MESSAGES,
+        "max_tokens": 7,
+        "stream": True,
+        "stream_options": {"include_usage": True},
+    }
+
+    _, raw = post_stream(CHAT, body, token)
+
+    events = sse_events(raw)
+    assert events[-1] == "[DONE]"
     usage_chunk = events[-2]
     assert usage_chunk["choices"] == [] and usage_chunk["usage"]["completion_tokens"] == 7
-    text = "".join(e["choices"][0]["delta"].get("content", "") for e in events[:-2] if e["choices"])
-    assert len(text.split()) == 7
+    assert all(event["choices"] and event["usage"] is None for event in events[:-2])
     assert events[-3]["choices"][0]["finish_reason"] == "length"
     cost = expected_cost("test/lorem", usage_chunk["usage"])
     assert usage_chunk["x_llmgateway"] == {
@@ -69,6 +100,14 @@ def test_streamed_chat_ends_with_usage_and_is_billed_exactly(client, funded_sess
     }
     assert Wallet.objects.get(pk=session.wallet_id).balance_nanos == USD - cost
     assert_ledger_ok()
+
+
+@pytest.mark.parametrize("stream_options", [[], {"include_usage": "yes"}])
+def test_malformed_stream_options_are_refused(client, funded_session, stream_options):
+    _, token = funded_session()
+    body = {"model": "test/echo", "messages": MESSAGES, "stream": True}
+    response = post_json(client, CHAT, {**body, "stream_options": stream_options}, token)
+    assert_error(response, 400, "invalid_request")
 
 
 def test_secret_key_traffic_bills_the_organizations_credits(client, org_secret_key, project):

@@ -34,8 +34,8 @@ def test_openai_client_with_a_session_token(live_server_url, funded_session):
     assert plain.choices[0].message.content == "one two three four"
     streamed_text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
     assert len(streamed_text.split()) == 5
-    usage_chunk = chunks[-1]
-    assert usage_chunk.choices == [] and usage_chunk.usage.completion_tokens == 5
+    usage_chunk = chunks[-1]  # without stream_options.include_usage: the finish chunk
+    assert usage_chunk.choices[0].finish_reason and usage_chunk.usage.completion_tokens == 5
     assert len(embedding.data[0].embedding) > 0
     assert image.data[0].b64_json
     expected = (

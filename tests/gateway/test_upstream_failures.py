@@ -5,6 +5,7 @@ import threading
 import pytest
 
 from billing.selectors import catalog_cache_clear
+from proxy.tokens import count_text_tokens
 from tests.conftest import assert_error
 from tests.factories import assert_ledger_ok
 from tests.gateway.conftest import USD, expected_cost, post_json, post_stream, sse_events
@@ -15,6 +16,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 CHAT = "/v1/chat/completions"
 MODEL = "openai/gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "alpha beta gamma delta epsilon"}]
+WEATHER_TOOL = {
+    "type": "function",
+    "function": {"name": "get_weather", "parameters": {"type": "object", "properties": {}}},
+}
 
 
 @pytest.fixture
@@ -88,8 +93,10 @@ def test_unreachable_upstream_is_free(client, funded_session, monkeypatch):
 
 
 def _partial(session, events):
+    # Cut short, no finish_reason: a closing chunk with an empty delta carries the usage.
     usage_chunk = events[-2]
-    assert events[-1] == "[DONE]" and usage_chunk["choices"] == []
+    assert events[-1] == "[DONE]"
+    assert usage_chunk["choices"] == [{"index": 0, "delta": {}, "finish_reason": None}]
     assert any("error" in event for event in events if isinstance(event, dict))
     hold = Hold.objects.get()
     cost = expected_cost(MODEL, usage_chunk["usage"])
@@ -129,3 +136,19 @@ def test_connection_reset_after_the_first_chunk_charges_what_was_delivered(
     live_upstream.release_hangs()
     assert response.status_code == 200
     _partial(session, sse_events(raw))
+
+
+def test_a_tool_call_cut_short_charges_the_call_delivered_so_far(live_session, live_upstream):
+    session, token = live_session
+    live_upstream.tool_calls = [{"name": "get_weather", "arguments": '{"city": "Paris"}'}]
+    live_upstream.hang = "mid_stream"  # after the call's first delta: its id and name
+    body = {"model": MODEL, "messages": MESSAGES, "stream": True, "tools": [WEATHER_TOOL]}
+    response, raw = post_stream(CHAT, body, token)
+    live_upstream.release_hangs()
+    assert response.status_code == 200
+    events = sse_events(raw)
+    assert events[0]["choices"][0]["delta"]["tool_calls"][0]["function"]["name"] == "get_weather"
+    usage_chunk = _partial(session, events)
+    assert usage_chunk["usage"]["completion_tokens"] == count_text_tokens(
+        "get_weather", model="gpt-4o-mini"
+    )

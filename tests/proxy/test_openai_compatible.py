@@ -68,11 +68,13 @@ def test_chat_stream_yields_deltas_then_usage_from_the_final_chunk(openai, fake_
     events = run_stream(lambda: openai.chat_stream(request))
     deltas = [event.content for event in events if isinstance(event, StreamDelta)]
     assert "".join(deltas) == FAKE_REPLY
-    assert len(deltas) == 6
-    assert events[-1] == StreamEnd(
-        finish_reason="stop",
-        usage=Usage(input_tokens=FAKE_PROMPT_WORDS, output_tokens=6),
-        usage_reported=True,
+    assert len([delta for delta in deltas if delta]) == 6
+    end = events[-1]
+    assert isinstance(end, StreamEnd)
+    assert (end.finish_reason, end.usage, end.usage_reported) == (
+        "stop",
+        Usage(input_tokens=FAKE_PROMPT_WORDS, output_tokens=6),
+        True,
     )
     sent = fake_openai.requests[0].json
     assert sent["stream"] is True
