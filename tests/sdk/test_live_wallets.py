@@ -84,3 +84,13 @@ def test_a_reused_key_with_another_amount_and_a_grant_beyond_the_credits_are_ref
 
     assert Wallet.objects.get(pk=wallet_id).balance_nanos == 500_000_000
     assert_ledger_ok()
+
+
+def test_the_key_reads_its_own_permissions(gateway):
+    from llmgateway.permissions import ALL_PERMISSIONS
+
+    key = gateway.api_keys.current()
+
+    assert key.livemode is False
+    assert key.display_prefix.startswith("sk_test_")
+    assert key.permissions == ALL_PERMISSIONS  # a bootstrapped key has every permission

@@ -18,6 +18,7 @@ NOT_SERVER_SDK = {
     "embeddings_create",
     "images_generate",
     "models_list",
+    "models_retrieve",
     "config_retrieve",
     "sessions_refresh",
     "wallet_own",
@@ -43,6 +44,7 @@ SDK_OPERATIONS = {
     ),
     "wallets_ledger": ("wallets.ledger", lambda: ops.wallet_ledger(ID, **PAGE)),
     "balance_retrieve": ("balance.get", ops.balance_get),
+    "api_keys_current": ("api_keys.current", ops.api_key_current),
     "payouts_create": (
         "payouts.create",
         lambda: ops.payout_create(amount=None, idempotency_key=None),

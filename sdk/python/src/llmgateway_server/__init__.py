@@ -24,6 +24,7 @@ from llmgateway_server.errors import (
     WalletFrozenError,
 )
 from llmgateway_server.models import (
+    ApiKey,
     Balance,
     ConnectOnboarding,
     ConnectStatus,
@@ -49,6 +50,7 @@ __all__ = [
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
+    "ApiKey",
     "AsyncLLMGateway",
     "AsyncPage",
     "AuthenticationError",

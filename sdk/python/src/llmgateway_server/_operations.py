@@ -149,6 +149,10 @@ def wallet_ledger(
 # --- The organization: balance, payouts, Connect ---------------------------------------------
 
 
+def api_key_current() -> Call[models.ApiKey]:
+    return Call("GET", "/v1/api-keys/current", _one(models.ApiKey.from_dict))
+
+
 def balance_get() -> Call[models.Balance]:
     return Call("GET", "/v1/balance", _one(models.Balance.from_dict))
 

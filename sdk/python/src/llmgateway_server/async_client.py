@@ -47,6 +47,7 @@ class AsyncLLMGateway:
         self.customers = AsyncCustomers(self)
         self.wallets = AsyncWallets(self)
         self.balance = AsyncBalanceResource(self)
+        self.api_keys = AsyncApiKeys(self)
         self.payouts = AsyncPayouts(self)
         self.connect = AsyncConnect(self)
         self.webhook_endpoints = AsyncWebhookEndpoints(self)
@@ -201,6 +202,12 @@ class AsyncWallets(_AsyncResource):
 class AsyncBalanceResource(_AsyncResource):
     async def get(self) -> models.Balance:
         return await self._client._call(ops.balance_get())
+
+
+class AsyncApiKeys(_AsyncResource):
+    async def current(self) -> models.ApiKey:
+        """The key this client calls with: its mode, project and permissions."""
+        return await self._client._call(ops.api_key_current())
 
 
 class AsyncPayouts(_AsyncResource):

@@ -47,6 +47,7 @@ class LLMGateway:
         self.customers = Customers(self)
         self.wallets = Wallets(self)
         self.balance = BalanceResource(self)
+        self.api_keys = ApiKeys(self)
         self.payouts = Payouts(self)
         self.connect = Connect(self)
         self.webhook_endpoints = WebhookEndpoints(self)
@@ -210,6 +211,12 @@ class Wallets(_Resource):
 class BalanceResource(_Resource):
     def get(self) -> models.Balance:
         return self._client._call(ops.balance_get())
+
+
+class ApiKeys(_Resource):
+    def current(self) -> models.ApiKey:
+        """The key this client calls with: its mode, project and permissions."""
+        return self._client._call(ops.api_key_current())
 
 
 class Payouts(_Resource):

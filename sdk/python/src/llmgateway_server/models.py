@@ -217,6 +217,35 @@ class LedgerEntry(ApiObject):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApiKey(ApiObject):
+    """A secret key's metadata (never the key itself), its permissions included."""
+
+    id: str
+    name: str
+    display_prefix: str
+    livemode: bool
+    project_id: str
+    permissions: tuple[str, ...]
+    created_at: datetime
+    last_used_at: datetime | None
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ApiKey:
+        last_used = data.get("lastUsedAt")
+        return cls(
+            id=data["id"],
+            name=data.get("name") or "",
+            display_prefix=data["displayPrefix"],
+            livemode=bool(data["livemode"]),
+            project_id=data["projectId"],
+            permissions=tuple(data.get("permissions") or ()),
+            created_at=timestamp(data["createdAt"]),
+            last_used_at=timestamp(last_used) if last_used else None,
+            raw=data,
+        )
+
+
+@dataclass(frozen=True, kw_only=True)
 class Balance(ApiObject):
     """The organization's credits and margin in the key's mode."""
 
