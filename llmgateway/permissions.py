@@ -76,6 +76,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, str]] = {
     "api-key-current": {"GET": ANY_KEY},  # a key may always read its own metadata
     # The proxy's own authentication (proxy/auth.py) serves these; every key may call them.
     "models": {"GET": ANY_KEY},
+    "model-detail": {"GET": ANY_KEY},
     "chat-completions": {"POST": ANY_KEY},
     "embeddings": {"POST": ANY_KEY},
     "image-generations": {"POST": ANY_KEY},

@@ -83,6 +83,9 @@ def _model_catalog(request):
     request.getfixturevalue("db")
     if not CatalogModel.objects.exists():
         catalog_defaults_install(catalog_model_class=CatalogModel)
+    from wallets.services.accounts import system_accounts_ensure
+
+    system_accounts_ensure()  # made by a migration, wiped by a transactional test's flush
     catalog_cache_clear()
     yield
     catalog_cache_clear()

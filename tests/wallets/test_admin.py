@@ -41,7 +41,9 @@ def test_every_wallet_changelist_and_change_page_renders(admin_client, funded_wa
     txn = LedgerTransaction.objects.get()
     entry = LedgerEntry.objects.filter(amount_nanos__gt=0).get()
     account = LedgerAccount.objects.get(wallet=funded_wallet)
-    system_account = LedgerAccount.objects.get(kind=LedgerAccount.Kind.PLATFORM_GRANTS)
+    system_account = LedgerAccount.objects.get(
+        kind=LedgerAccount.Kind.PLATFORM_GRANTS, livemode=funded_wallet.livemode
+    )
 
     for model, obj, text in [
         (Customer, funded_wallet.customer, "alice@example.com"),

@@ -23,6 +23,28 @@ def account_for_system(*, kind: str, livemode: bool) -> LedgerAccount:
     return account
 
 
+SYSTEM_KINDS = tuple(
+    kind
+    for kind in LedgerAccount.Kind.values
+    if kind != LedgerAccount.Kind.WALLET and kind not in LedgerAccount.ORGANIZATION_KINDS
+)
+
+
+def system_accounts_ensure() -> None:
+    """Create every system account of both modes, each in its own short transaction.
+
+    A system account made on first use would be inserted inside a money transaction that holds
+    other rows' locks; two such transactions inserting the same account wait on each other's
+    unique index entry while each holds what the other needs next (a deadlock seen with
+    concurrent first refunds). So the migration makes them all up front (and tests after a flush).
+    """
+    for livemode in (False, True):
+        for kind in SYSTEM_KINDS:
+            LedgerAccount.objects.get_or_create(
+                kind=kind, livemode=livemode, organization=None, wallet=None
+            )
+
+
 def system_account_cache_clear() -> None:
     """Forget remembered system accounts (tests flush the database between cases)."""
     _system_account_cache.clear()
