@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q, QuerySet
-from django.http import Http404, JsonResponse
+from django.http import Http404
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -120,13 +120,6 @@ def exception_handler(exc: Exception, context) -> Response | None:
         logger.exception("unhandled API error", exc_info=exc)
         error = InternalError()
     return error_response(error)
-
-
-def json_error_view(error: ApiError):
-    def view(request, exception=None):
-        return JsonResponse(error.as_dict(), status=error.status)
-
-    return view
 
 
 def _request_too_large() -> RequestTooLarge:
