@@ -21,8 +21,14 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from proxy.billing import fast_path_enabled
-from sessions_app.authentication import SESSION, Principal, bearer_token, principal_from_token
-from sessions_app.errors import OriginNotAllowed, RateLimited, SessionExpired
+from sessions_app.authentication import (
+    SESSION,
+    Principal,
+    bearer_token,
+    principal_from_token,
+    session_origin_check,
+)
+from sessions_app.errors import RateLimited, SessionExpired
 from sessions_app.ratelimit import WINDOW_SECONDS, _limit_for, rate_limit_check
 
 logger = logging.getLogger(__name__)
@@ -82,8 +88,7 @@ def _recheck(principal: Principal, origin: str | None) -> None:
         return
     session = principal.session
     assert session is not None
-    if origin and origin not in (principal.project.allowed_origins or []):
-        raise OriginNotAllowed(f"Origin {origin} is not in this project's allowed origins.")
+    session_origin_check(principal.project, session, origin)
     if session.expires_at <= timezone.now():
         raise SessionExpired()
 

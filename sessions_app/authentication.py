@@ -88,6 +88,19 @@ def _principal_from_secret_key(token: str) -> Principal:
     )
 
 
+def session_origin_check(project, session: EmbeddedSession, origin: str | None) -> None:
+    """A session token's request must come from one of its project's allowed origins; with
+    `session_origin_required`, a live one must name an origin at all. The one rule for every
+    path that accepts a session token (including the gateway's cached principals)."""
+    if origin and origin not in (project.allowed_origins or []):
+        raise OriginNotAllowed(f"Origin {origin} is not in this project's allowed origins.")
+    if not origin and session.livemode and project.session_origin_required:
+        raise OriginNotAllowed(
+            "This project accepts live session tokens only from a browser on an allowed origin "
+            "(the request has no Origin header)."
+        )
+
+
 def _principal_from_session_token(token: str, *, origin: str | None) -> Principal:
     digest = ids.token_hash(token)
     session = (
@@ -102,13 +115,7 @@ def _principal_from_session_token(token: str, *, origin: str | None) -> Principa
     if session.expires_at <= timezone.now():
         raise SessionExpired()
     project = session.project
-    if origin and origin not in (project.allowed_origins or []):
-        raise OriginNotAllowed(f"Origin {origin} is not in this project's allowed origins.")
-    if not origin and session.livemode and project.session_origin_required:
-        raise OriginNotAllowed(
-            "This project accepts live session tokens only from a browser on an allowed origin "
-            "(the request has no Origin header)."
-        )
+    session_origin_check(project, session, origin)
     if not project.sessions_enabled:
         raise SessionsDisabled()
     if session.customer.status == Customer.Status.BLOCKED:

@@ -229,3 +229,23 @@ def test_a_reserve_commits_asynchronously_and_the_setting_does_not_outlive_it():
     for statement in (hotpath_pg.RESERVE_ON_WALLET, hotpath_pg.RESERVE_ON_ACCOUNT):
         assert hotpath_pg._ASYNC_COMMIT_CTE in statement
         assert "async_commit\nRETURNING" in statement  # joined into the INSERT, so it runs
+
+
+def test_a_cached_live_session_without_an_origin_is_refused_when_the_project_requires_one(
+    client, funded_session, project
+):
+    """The cached principal answers the same origin rules as the database path: a token first
+    used from the browser is not then usable from a server when the project requires an Origin."""
+    project.allowed_origins = ["https://app.example"]
+    project.session_origin_required = True
+    project.save(update_fields=["allowed_origins", "session_origin_required"])
+    _session, token = funded_session(external_id="live_browser", livemode=True)
+    browser = {"Origin": "https://app.example"}
+    assert post_json(client, CHAT, BODY, token, **browser).status_code == 200  # now cached
+
+    assert_error(post_json(client, CHAT, BODY, token), 403, "origin_not_allowed")
+    other = {"Origin": "https://evil.example"}
+    assert_error(post_json(client, CHAT, BODY, token, **other), 403, "origin_not_allowed")
+    assert post_json(client, CHAT, BODY, token, **browser).status_code == 200
+    assert not Hold.objects.filter(status="held").exists()
+    assert_ledger_ok()
