@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -200,19 +200,32 @@ def live_database_url() -> str:
     """A DATABASE_URL naming the pytest-django test database (call after the DB is set up)."""
     from django.db import connection
 
-    settings_dict = connection.settings_dict
+    return database_url_from_settings(connection.settings_dict)
+
+
+def database_url_from_settings(settings_dict: dict) -> str:
+    """The URL django-environ parses back into these connection settings. Built from the
+    settings, not by editing DATABASE_URL: a host-less socket URL (`postgres:///db`) has no
+    netloc to keep, and a socket directory cannot sit in the netloc, so it goes in `?host=`."""
     name = settings_dict["NAME"]
     if settings_dict["ENGINE"] == "django.db.backends.sqlite3":
         return f"sqlite:///{Path(name).resolve()}"
-    configured = os.environ.get("DATABASE_URL")
-    if configured:  # keep its scheme, credentials and options; only the name changes
-        return urlunsplit(urlsplit(configured)._replace(path="/" + quote(name)))
     user = quote(settings_dict.get("USER") or "", safe="")
     password = quote(settings_dict.get("PASSWORD") or "", safe="")
     credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
-    host = quote(settings_dict.get("HOST") or "", safe="")
+    host = str(settings_dict.get("HOST") or "")
+    # Options from the URL are strings (or numbers); the pool settings added in code are not.
+    options = {
+        key: value
+        for key, value in (settings_dict.get("OPTIONS") or {}).items()
+        if isinstance(value, str | int) and not isinstance(value, bool)
+    }
+    if host.startswith("/"):
+        options["host"] = host
+        host = ""
     port = f":{settings_dict['PORT']}" if settings_dict.get("PORT") else ""
-    return f"postgres://{credentials}{host}{port}/{quote(name)}"
+    query = f"?{urlencode(options)}" if options else ""
+    return f"postgres://{credentials}{quote(host, safe='')}{port}/{quote(name)}{query}"
 
 
 def child_environment(extra: dict[str, str], *, queue: str, eager: bool) -> dict[str, str]:
