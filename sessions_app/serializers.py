@@ -55,6 +55,17 @@ class ScopeOutSerializer(serializers.Serializer):
     spent = UsdAmountField(source="spent_nanos")
 
 
+def allowed_origins_field() -> serializers.ListField:
+    # Public (they are page origins, not secrets): the browser client compares its own origin
+    # with them, since a refused CORS preflight never lets `origin_not_allowed` reach the page.
+    return serializers.ListField(
+        child=serializers.CharField(),
+        source="project.allowed_origins",
+        help_text="The project's allowed browser origins (scheme://host[:port]), as of this answer: "
+        "a page on any other origin is refused with origin_not_allowed.",
+    )
+
+
 class SessionSerializer(serializers.Serializer):
     id = serializers.CharField()
     object = serializers.SerializerMethodField()
@@ -64,6 +75,7 @@ class SessionSerializer(serializers.Serializer):
     expiresAt = serializers.DateTimeField(source="expires_at")
     livemode = serializers.BooleanField()
     scope = ScopeOutSerializer(source="*")
+    allowedOrigins = allowed_origins_field()
 
     def get_object(self, session) -> str:
         return "session"
@@ -77,6 +89,7 @@ class SessionRefreshSerializer(serializers.Serializer):
     sessionToken = serializers.SerializerMethodField()
     walletId = serializers.CharField(source="wallet_id")
     expiresAt = serializers.DateTimeField(source="expires_at")
+    allowedOrigins = allowed_origins_field()
 
     def get_sessionToken(self, session) -> str:
         return self.context["token"]

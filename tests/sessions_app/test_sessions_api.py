@@ -42,6 +42,17 @@ def test_mint_creates_customer_and_wallet_and_returns_an_es_test_token(api):
     assert body["sessionToken"] not in (session.token_hash, session.token_prefix)
 
 
+def test_the_session_tells_the_browser_the_allowed_origins(api, mint_session, project):
+    # A refused CORS preflight hides origin_not_allowed from the page: the client compares.
+    assert mint_session()["allowedOrigins"] == ["https://app.example"]
+    project.allowed_origins = ["https://app.example", "http://localhost:3000"]
+    project.save(update_fields=["allowed_origins"])
+    session = mint_session()
+    assert session["allowedOrigins"] == ["https://app.example", "http://localhost:3000"]
+    refreshed = api.as_key(session["sessionToken"], origin=ORIGIN).post("/v1/sessions/refresh")
+    assert refreshed.json()["allowedOrigins"] == ["https://app.example", "http://localhost:3000"]
+
+
 def test_mint_reuses_the_customer_on_second_sight(api, mint_session):
     first = mint_session("user_9")
     second = mint_session("user_9")
@@ -98,7 +109,7 @@ def test_refresh_gives_a_new_token_and_the_old_one_is_refused(api, mint_session)
 
     assert refreshed.status_code == 200, refreshed.content
     body = refreshed.json()
-    assert set(body) == {"id", "sessionToken", "walletId", "expiresAt"}
+    assert set(body) == {"id", "sessionToken", "walletId", "expiresAt", "allowedOrigins"}
     assert body["id"] == session["id"] and body["walletId"] == session["walletId"]
     assert body["sessionToken"] != session["sessionToken"]
     assert_error(old.get("/v1/wallet"), 401, "invalid_api_key")
