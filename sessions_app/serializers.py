@@ -61,8 +61,8 @@ def allowed_origins_field() -> serializers.ListField:
     return serializers.ListField(
         child=serializers.CharField(),
         source="project.allowed_origins",
-        help_text="The project's allowed browser origins (scheme://host[:port]), as of this answer: "
-        "a page on any other origin is refused with origin_not_allowed.",
+        help_text="The project's allowed browser origins (scheme://host[:port]) as of this "
+        "answer: a page on any other origin is refused with origin_not_allowed.",
     )
 
 
