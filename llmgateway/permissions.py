@@ -78,6 +78,7 @@ ENDPOINT_PERMISSIONS: dict[str, dict[str, str]] = {
     "models": {"GET": ANY_KEY},
     "model-detail": {"GET": ANY_KEY},
     "chat-completions": {"POST": ANY_KEY},
+    "responses": {"POST": ANY_KEY},
     "embeddings": {"POST": ANY_KEY},
     "image-generations": {"POST": ANY_KEY},
 }

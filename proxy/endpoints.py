@@ -1,5 +1,5 @@
-"""The billed OpenAI-compatible endpoints (chat, embeddings, images), independent of the server
-that carries them: each takes the caller's headers and body and gives back a `Reply`.
+"""The billed OpenAI-compatible endpoints (chat, responses, embeddings, images), independent of
+the server that carries them: each takes the caller's headers and body and gives back a `Reply`.
 
 Two transports render a Reply: the Django views in proxy/views.py (the test client, and any
 request the ASGI front leaves to Django) and the bare ASGI front in proxy/front.py (the hot path
@@ -19,7 +19,7 @@ from llmgateway.api import InternalError, database_unreachable
 from llmgateway.errors import ApiError, InvalidRequest, RequestTooLarge, ServiceUnavailable
 from llmgateway.money import nanos_to_usd
 from llmgateway.parsers import contains_nul
-from proxy import gateway
+from proxy import gateway, responses_api, responses_stream
 from proxy.auth import authenticate_bearer
 
 logger = logging.getLogger(__name__)
@@ -131,19 +131,39 @@ async def chat_completions(caller: Caller) -> Reply:
         payload = await gateway.chat_complete(call, chat, worst)
         return _billed(json_reply(payload), call)
     stream = await gateway.chat_stream_open(call, chat, worst)
+    return _streaming(call, worst, gateway.chat_stream_sse(stream))
+
+
+def _streaming(call: gateway.Call, worst: int, stream: gateway.SseStream) -> Reply:
     return Reply(
         status=200,
         headers={
             "Content-Type": "text/event-stream",
             "Cache-Control": "no-cache",
             "X-Accel-Buffering": "no",
-            # The exact cost is known only at the end: it is in the final chunk's
+            # The exact cost is known only at the end: it is in the final chunk's (event's)
             # `x_llmgateway`. The header carries the most this stream can cost (its hold).
             "X-LLMGateway-Cost": nanos_to_usd(worst),
             "X-Request-Id": call.request_id,
         },
-        stream=gateway.chat_stream_sse(stream),
+        stream=stream,
     )
+
+
+async def responses(caller: Caller) -> Reply:
+    """OpenAI's Responses API, served as a chat request (proxy/responses_api.py)."""
+    principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
+    request = responses_api.responses_request(_json_body(caller.body))
+    call, chat, worst = await gateway.prepare_chat(principal, request.chat_body)
+    call.endpoint = "responses"
+    if not call.stream:
+        completion = await gateway.chat_complete(call, chat, worst)
+        return _billed(
+            json_reply(responses_api.response_from_completion(request, completion)), call
+        )
+    stream = await gateway.chat_stream_open(call, chat, worst)
+    render = responses_stream.response_events(request)
+    return _streaming(call, worst, gateway.SseStream(stream, render))
 
 
 async def embeddings(caller: Caller) -> Reply:
@@ -161,6 +181,7 @@ async def image_generations(caller: Caller) -> Reply:
 # The POST endpoints by path (proxy/urls.py routes the same views under /v1/).
 BILLED_ENDPOINTS: dict[str, Endpoint] = {
     "/v1/chat/completions": chat_completions,
+    "/v1/responses": responses,
     "/v1/embeddings": embeddings,
     "/v1/images/generations": image_generations,
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -392,6 +392,10 @@ async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | 
         await stream.aclose()
 
 
+# Renders a billed chat stream as SSE bytes: chat chunks (the default) or Responses events.
+StreamRenderer = Callable[["ChatStream"], AsyncGenerator[bytes, None]]
+
+
 class SseStream:
     """A billed chat stream as SSE bytes: iterate it, and `aclose()` it on every way out.
 
@@ -400,9 +404,9 @@ class SseStream:
     closers) calls `close()`, and one that drops it unclosed is caught when it is collected.
     """
 
-    def __init__(self, stream: ChatStream) -> None:
+    def __init__(self, stream: ChatStream, render: StreamRenderer | None = None) -> None:
         self.stream = stream
-        self.chunks = _sse_chunks(stream)
+        self.chunks = (render or _sse_chunks)(stream)
         self.loop = asyncio.get_running_loop()
         self.closed = False
 

@@ -91,6 +91,7 @@ def billed_view(endpoint: endpoints.Endpoint):
 
 
 chat_completions = billed_view(endpoints.chat_completions)
+responses = billed_view(endpoints.responses)
 embeddings = billed_view(endpoints.embeddings)
 image_generations = billed_view(endpoints.image_generations)
 

@@ -15,6 +15,7 @@ SESSION_PATHS = frozenset(
         "/v1/wallet",
         "/v1/models",
         "/v1/chat/completions",
+        "/v1/responses",
         "/v1/embeddings",
         "/v1/images/generations",
         "/v1/config",
