@@ -50,7 +50,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.answer(404, "text/plain", b"not found")
         user = self.signed_in_user()
         if user is None:
-            return self.answer(401, "application/json", b'{"error": "sign in first"}')
+            return self.error(401, "not_signed_in", "Sign in first.", "authentication_error")
         try:
             session = gateway.sessions.create(
                 customer={"external_id": user, "name": "Demo user"},
@@ -58,8 +58,24 @@ class Handler(BaseHTTPRequestHandler):
                 ttl_seconds=900,
             )
         except LLMGatewayError as error:
-            return self.answer(502, "application/json", json.dumps({"error": str(error)}).encode())
+            # The gateway's own reason (customer_blocked, invalid_api_key…) with its status, so
+            # the page can say it and knows not to retry a refusal. No answer at all: 502.
+            if error.status is None:
+                message = f"The gateway at {GATEWAY_URL} could not be reached: {error.message}"
+                return self.error(502, "upstream_error", message, "api_error")
+            return self.error(
+                error.status, error.code or "api_error", error.message, error.type, error.param
+            )
+        # The whole session object: the token, its expiry, and allowedOrigins, which lets the
+        # page explain a refused origin (the browser hides the gateway's answer to it).
         self.answer(200, "application/json", json.dumps(session.to_dict()).encode())
+
+    def error(
+        self, status: int, code: str, message: str, type_: str | None, param: str | None = None
+    ) -> None:
+        """An error in the gateway's own shape: {"error": {type, code, message, param}}."""
+        error = {"type": type_ or "api_error", "code": code, "message": message, "param": param}
+        self.answer(status, "application/json", json.dumps({"error": error}).encode())
 
     def answer(self, status: int, content_type: str, body: bytes, headers=None) -> None:
         self.send_response(status)

@@ -3,22 +3,89 @@
 // step; the platform serves it at /static/llmgateway/client.js. Reference: docs/sdk-js.md.
 
 const DEFAULT_REFRESH_MARGIN_SECONDS = 30;
+const DEFAULT_MAX_RETRIES = 2;
+const RETRY_DELAYS_MS = [500, 2000];
+const RETRY_AFTER_MAX_MS = 30_000;
 const RECONNECT_DELAYS_MS = [500, 1000, 2000, 5000, 10000, 30000];
 const CLOSE_UNAUTHORIZED = 4401;
+const CLOSE_FORBIDDEN = 4403;
+// Failures that the same call may get past later; every other 4xx (customer_blocked,
+// origin_not_allowed, invalid_api_key…) answers the same until someone changes something.
+const RETRYABLE_CODES = new Set([
+  "connection_error",
+  "connection_closed",
+  "rate_limited",
+  "upstream_error",
+  "internal_error",
+  "service_unavailable",
+]);
 
 /** Every failure the client reports: the API's error shape, plus the HTTP status. */
 export class LLMGatewayError extends Error {
-  constructor({ code, message, status = null, param = null, type = null, cost, balance } = {}) {
+  constructor({
+    code,
+    message,
+    status = null,
+    param = null,
+    type = null,
+    retryAfterSeconds = null,
+    cost,
+    balance,
+  } = {}) {
     super(message || code || "LLM gateway error");
     this.name = "LLMGatewayError";
     this.code = code || "unknown_error";
     this.status = status;
     this.param = param;
     this.type = type;
+    this.retryAfterSeconds = retryAfterSeconds;
     // A stream that failed after output began was still billed for what it delivered.
     if (cost !== undefined) this.cost = cost;
     if (balance !== undefined) this.balance = balance;
   }
+}
+
+/**
+ * Whether trying again later can succeed: a network failure, a 5xx, a 429 (after its
+ * Retry-After). Never another 4xx: a blocked customer or a refused origin stays refused.
+ */
+export function isRetryable(error) {
+  if (!(error instanceof LLMGatewayError)) return error instanceof TypeError; // fetch's network failure
+  if (RETRYABLE_CODES.has(error.code)) return true;
+  return error.status === 429 || (typeof error.status === "number" && error.status >= 500);
+}
+
+/** An origin as browsers send it (`scheme://host[:port]`, default port dropped, IDN in
+ * punycode, lower case), as the gateway stores allowed origins; null if it is none. */
+export function normalizeOrigin(value) {
+  try {
+    const origin = new URL(String(value)).origin;
+    return origin === "null" ? null : origin;
+  } catch {
+    return null;
+  }
+}
+
+/** The error for a page whose origin the project doesn't allow (the dashboard can fix it). */
+export function originNotAllowedError(pageOrigin) {
+  return new LLMGatewayError({
+    code: "origin_not_allowed",
+    type: "permission_error",
+    status: 403,
+    message:
+      `This page's origin ${pageOrigin} is not allowed for this project: ` +
+      "add it in the dashboard (Project → Allowed origins).",
+  });
+}
+
+function retryDelayMs(error, attempt, delays) {
+  const backoff = delays[Math.min(attempt, delays.length - 1)];
+  const serverSays = (error?.retryAfterSeconds ?? 0) * 1000;
+  return Math.min(Math.max(backoff, serverSays), RETRY_AFTER_MAX_MS);
+}
+
+function sleep(milliseconds) {
+  return new Promise((resolve) => setTimeout(resolve, milliseconds));
 }
 
 /**
@@ -59,12 +126,14 @@ async function errorFromResponse(response) {
     // not JSON: a proxy's page, a network middlebox
   }
   const error = (body && body.error) || {};
+  const retryAfter = Number.parseFloat(response.headers.get("retry-after") ?? "");
   return new LLMGatewayError({
     code: error.code || `http_${response.status}`,
     message: error.message || `The gateway answered ${response.status}.`,
     status: response.status,
     param: error.param ?? null,
     type: error.type ?? null,
+    retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : null,
   });
 }
 
@@ -84,14 +153,19 @@ class Client {
     baseUrl = "",
     transport = "sse",
     refreshMarginSeconds = DEFAULT_REFRESH_MARGIN_SECONDS,
+    maxRetries = DEFAULT_MAX_RETRIES,
     now = () => Date.now(),
+    pageOrigin = globalThis.location?.origin ?? null,
     fetch: fetchImpl = globalThis.fetch?.bind(globalThis),
     WebSocket: WebSocketImpl = globalThis.WebSocket,
   } = {}) {
     this.baseUrl = String(baseUrl).replace(/\/+$/, "");
     this.transport = transport;
     this.refreshMarginMs = refreshMarginSeconds * 1000;
+    this.maxRetries = maxRetries;
     this.now = now;
+    this.pageOrigin = normalizeOrigin(pageOrigin);
+    this._originWarned = false;
     this._fetch = fetchImpl;
     this._WebSocket = WebSocketImpl;
     this._fetchSession = fetchSession;
@@ -127,7 +201,7 @@ class Client {
     return this._renew(async () => {
       if (!current) return this._sessionFromHook();
       try {
-        const response = await this._fetch(`${this.baseUrl}/v1/sessions/refresh`, {
+        const response = await this._call(`${this.baseUrl}/v1/sessions/refresh`, {
           method: "POST",
           headers: { Authorization: `Bearer ${current.sessionToken}` },
         });
@@ -169,12 +243,55 @@ class Client {
     return this._renewing;
   }
 
+  // --- origins ----------------------------------------------------------------------------
+
+  /**
+   * Whether the session says this page's origin may call the gateway: true or false, or null
+   * when it can't tell (no page, a same-origin gateway, a session without `allowedOrigins`).
+   */
+  originAllowed() {
+    const allowed = this._session?.allowedOrigins;
+    if (!this.pageOrigin || !Array.isArray(allowed)) return null;
+    const gatewayOrigin = normalizeOrigin(this.baseUrl || this.pageOrigin);
+    if (gatewayOrigin === this.pageOrigin) return null; // no CORS between a page and itself
+    return allowed.map(normalizeOrigin).includes(this.pageOrigin);
+  }
+
+  _warnAboutOrigin() {
+    if (this._originWarned || this.originAllowed() !== false) return;
+    this._originWarned = true;
+    // Said before the first call: the browser will only report "Failed to fetch".
+    globalThis.console?.warn?.(`LLM gateway: ${originNotAllowedError(this.pageOrigin).message}`);
+  }
+
+  // fetch(), with a network failure turned into an LLMGatewayError that says why if it can:
+  // a refused CORS preflight looks exactly like a network failure to the page.
+  async _call(url, init = {}) {
+    try {
+      return await this._fetch(url, init);
+    } catch (error) {
+      if (init.signal?.aborted || error?.name === "AbortError") throw error;
+      if (this.originAllowed() === false) throw originNotAllowedError(this.pageOrigin);
+      const gateway = normalizeOrigin(url) || url;
+      const hint =
+        this.pageOrigin && normalizeOrigin(url) !== this.pageOrigin
+          ? ` If the gateway is up, check that this page's origin ${this.pageOrigin} is in the` +
+            " project's allowed origins (the browser reports a refused origin as a network error)."
+          : "";
+      throw new LLMGatewayError({
+        code: "connection_error",
+        message: `Could not reach the gateway at ${gateway} (${error?.message || error}).${hint}`,
+      });
+    }
+  }
+
   // --- HTTP -------------------------------------------------------------------------------
 
   async _send(method, path, body, { signal } = {}) {
     const headers = { Authorization: `Bearer ${await this.token()}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
-    return this._fetch(`${this.baseUrl}${path}`, {
+    this._warnAboutOrigin();
+    return this._call(`${this.baseUrl}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
@@ -182,8 +299,22 @@ class Client {
     });
   }
 
-  // A response that is OK, after at most one retry with a new session on session_expired.
+  // Reads (GET) are retried on what can succeed later (network, 5xx, 429) with backoff; a
+  // write is never repeated behind the caller's back.
   async _response(method, path, body, options) {
+    const retries = method === "GET" ? this.maxRetries : 0;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await this._responseOnce(method, path, body, options);
+      } catch (error) {
+        if (attempt >= retries || !isRetryable(error) || options?.signal?.aborted) throw error;
+        await sleep(retryDelayMs(error, attempt, RETRY_DELAYS_MS));
+      }
+    }
+  }
+
+  // A response that is OK, after at most one retry with a new session on session_expired.
+  async _responseOnce(method, path, body, options) {
     let response = await this._send(method, path, body, options);
     if (response.ok) return response;
     let error = await errorFromResponse(response);
@@ -349,7 +480,7 @@ class Client {
 
   /** GET /v1/config: publishable Stripe keys and payment providers by mode. */
   async config() {
-    const response = await this._fetch(`${this.baseUrl}/v1/config`);
+    const response = await this._call(`${this.baseUrl}/v1/config`);
     if (!response.ok) throw await errorFromResponse(response);
     return response.json();
   }
@@ -514,9 +645,9 @@ class GatewaySocket {
   ready() {
     if (!this.readyPromise) {
       this.readyPromise = this._connect();
-      this.readyPromise.catch(() => {
+      this.readyPromise.catch((error) => {
         this.readyPromise = null;
-        this._scheduleReconnect();
+        this._scheduleReconnect(error);
       });
     }
     return this.readyPromise;
@@ -576,17 +707,25 @@ class GatewaySocket {
       ws.onclose = (event) => {
         if (this.ws === ws) this.ws = null;
         if (!authenticated) {
-          reject(
-            new LLMGatewayError({
-              code: lastError?.code || "connection_error",
-              message: lastError?.message || `The socket closed (${event.code}).`,
-              status: event.code === CLOSE_UNAUTHORIZED ? 401 : null,
-            }),
-          );
+          reject(this._refusal(lastError, event.code));
           return;
         }
         this._closed(event);
       };
+    });
+  }
+
+  // Why the socket was refused before session.ready, from its error message and close code.
+  _refusal(lastError, closeCode) {
+    const pageOrigin = this.client.pageOrigin;
+    if (lastError?.code === "origin_not_allowed" && pageOrigin) {
+      return originNotAllowedError(pageOrigin);
+    }
+    const status = { [CLOSE_UNAUTHORIZED]: 401, [CLOSE_FORBIDDEN]: 403 }[closeCode] ?? null;
+    return new LLMGatewayError({
+      code: lastError?.code || "connection_error",
+      message: lastError?.message || `The socket closed (${closeCode}).`,
+      status,
     });
   }
 
@@ -642,13 +781,17 @@ class GatewaySocket {
       this.chats.delete(id);
       chat.reject(error);
     }
-    this._scheduleReconnect();
+    // Closed as forbidden (the customer was blocked…): a new socket would be refused too. An
+    // expired session is renewed by the reconnection itself.
+    if (event.code !== CLOSE_FORBIDDEN) this._scheduleReconnect();
   }
 
-  // Only a socket somebody listens to is worth keeping open.
-  _scheduleReconnect() {
+  // Only a socket somebody listens to is worth keeping open, and only if it can succeed: a
+  // session the backend refused (customer_blocked…) or a refused origin is not retried.
+  _scheduleReconnect(error) {
     if (this.closed || this.client._balanceListeners.size === 0 || this.reconnectTimer) return;
-    const delay = RECONNECT_DELAYS_MS[Math.min(this.attempt, RECONNECT_DELAYS_MS.length - 1)];
+    if (error && !isRetryable(error)) return;
+    const delay = retryDelayMs(error, this.attempt, RECONNECT_DELAYS_MS);
     this.attempt += 1;
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null;

@@ -6,7 +6,7 @@
 // and ::part() for everything else. Each element also dispatches bubbling, composed events:
 // llmgateway-reply, llmgateway-error, llmgateway-topup.
 
-import { LLMGatewayError, createClient } from "./client.js";
+import { LLMGatewayError, createClient, isRetryable } from "./client.js";
 import { BASE_STYLE, CHAT_STYLE, BUY_STYLE, formatBalance, formatCost } from "./elements-style.js";
 
 export { LLMGatewayError, createClient };
@@ -25,6 +25,64 @@ function html(strings, ...values) {
 
 function emit(element, name, detail) {
   element.dispatchEvent(new CustomEvent(name, { detail, bubbles: true, composed: true }));
+}
+
+// What the end user reads for a refusal meant for them; every other error shows its message.
+const END_USER_MESSAGES = {
+  customer_blocked: "This account is blocked from using credits. Contact the app's support.",
+};
+// Refusals of the page or the session as a whole: the provider shows them once, above its
+// elements, rather than each element on its own.
+const PAGE_LEVEL_CODES = new Set([
+  "origin_not_allowed",
+  "customer_blocked",
+  "sessions_disabled",
+  "session_revoked",
+  "session_unavailable",
+  "invalid_api_key",
+  "mode_mismatch",
+  "no_session",
+]);
+
+/** The text an element shows for `error`. */
+export function errorText(error) {
+  return END_USER_MESSAGES[error?.code] || error?.message || String(error);
+}
+
+function isPageLevel(error) {
+  if (isRetryable(error)) return false; // it heals by itself: the elements retry
+  return PAGE_LEVEL_CODES.has(error?.code) || Boolean(error?.fromSessionRoute);
+}
+
+/** An LLMGatewayError for your session route's failure, with the gateway's reason when the
+ * route passed the API's error shape through ({"error": {code, message}}). */
+async function sessionRouteError(url, response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    // not JSON: a login page, a proxy's error page
+  }
+  const error = body && body.error;
+  if (error && typeof error === "object" && error.code) {
+    const retryAfter = Number.parseFloat(response.headers.get("retry-after") ?? "");
+    return new LLMGatewayError({
+      code: error.code,
+      message: error.message || `${url} answered ${response.status} (${error.code}).`,
+      status: response.status,
+      type: error.type ?? null,
+      param: error.param ?? null,
+      retryAfterSeconds: Number.isFinite(retryAfter) ? retryAfter : null,
+    });
+  }
+  const signedOut = response.status === 401 || response.status === 403;
+  return new LLMGatewayError({
+    code: "session_unavailable",
+    status: response.status,
+    message: signedOut
+      ? `${url} answered ${response.status}: are you signed in?`
+      : `${url} answered ${response.status}${typeof error === "string" ? `: ${error}` : "."}`,
+  });
 }
 
 // Custom elements may get properties set before their class is defined: re-apply them.
@@ -76,10 +134,31 @@ export class LLMGatewayProviderElement extends HTMLElement {
     this.attachShadow({ mode: "open" }).append(
       html`<style>
           ${BASE_STYLE} :host { display: block; }
+          .notice {
+            margin: 0 0 0.75em;
+            padding: 0.6em 0.8em;
+            border: 1px solid var(--llmgateway-error, #b42318);
+            border-radius: var(--llmgateway-radius, 8px);
+            color: var(--llmgateway-error, #b42318);
+            background: var(--llmgateway-background, #fff);
+          }
         </style>
         <p part="test-badge" class="badge" hidden>Test mode: no real card is charged</p>
+        <p part="error" class="notice" role="alert" hidden></p>
         <slot></slot>`,
     );
+    // The elements inside report every failure; the ones about the whole page show here.
+    this.addEventListener("llmgateway-error", (event) => {
+      const error = event.detail?.error;
+      if (isPageLevel(error)) this.showError(error);
+    });
+  }
+
+  /** Show `error` (an LLMGatewayError) above the elements; null hides the notice. */
+  showError(error) {
+    const notice = this.shadowRoot.querySelector(".notice");
+    notice.textContent = error ? errorText(error) : "";
+    notice.hidden = !error;
   }
 
   connectedCallback() {
@@ -132,17 +211,23 @@ export class LLMGatewayProviderElement extends HTMLElement {
     if (this._hook) {
       session = await this._hook();
     } else {
-      const response = await fetch(url, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { Accept: "application/json" },
-      });
-      if (!response.ok) {
-        throw new LLMGatewayError({
-          code: "session_unavailable",
-          message: `${url} answered ${response.status}: are you signed in?`,
-          status: response.status,
+      let response;
+      try {
+        response = await fetch(url, {
+          method: "POST",
+          credentials: "same-origin",
+          headers: { Accept: "application/json" },
         });
+      } catch (error) {
+        throw new LLMGatewayError({
+          code: "connection_error",
+          message: `Could not reach ${url} (${error?.message || error}).`,
+        });
+      }
+      if (!response.ok) {
+        const error = await sessionRouteError(url, response);
+        error.fromSessionRoute = true;
+        throw error;
       }
       session = await response.json();
     }
@@ -205,7 +290,9 @@ export class LLMGatewayBalanceElement extends HTMLElement {
   }
 
   _fail(error) {
-    this.shadowRoot.querySelector('[part="amount"]').textContent = "unavailable";
+    const amount = this.shadowRoot.querySelector('[part="amount"]');
+    amount.textContent = "unavailable";
+    amount.title = errorText(error);
     emit(this, "llmgateway-error", { error });
   }
 }
@@ -338,9 +425,14 @@ export class LLMGatewayBuyCreditsElement extends HTMLElement {
       }
     } catch (error) {
       this._reset();
-      this._status(error.message, { alert: true });
-      emit(this, "llmgateway-error", { error });
+      this._fail(error);
     }
+  }
+
+  // A refusal of the whole page is shown once, by the provider; the rest in the status line.
+  _fail(error) {
+    if (!isPageLevel(error)) this._status(errorText(error), { alert: true });
+    emit(this, "llmgateway-error", { error });
   }
 
   async _paySimulated() {
@@ -356,8 +448,7 @@ export class LLMGatewayBuyCreditsElement extends HTMLElement {
       await client.simulateTopUp(topUp.id, { outcome });
       await this._awaitCredit(client, topUp);
     } catch (error) {
-      this._status(error.message, { alert: true });
-      emit(this, "llmgateway-error", { error });
+      this._fail(error);
     } finally {
       form.querySelector(".pay").disabled = false;
     }
@@ -400,8 +491,7 @@ export class LLMGatewayBuyCreditsElement extends HTMLElement {
       if (error) throw new LLMGatewayError({ code: error.code || "card_error", message: error.message });
       await this._awaitCredit(await providerClient(this), topUp);
     } catch (error) {
-      this._status(error.message, { alert: true });
-      emit(this, "llmgateway-error", { error });
+      this._fail(error);
     } finally {
       pay.disabled = false;
     }
@@ -590,8 +680,9 @@ export class LLMGatewayChatElement extends HTMLElement {
       prompt.querySelector("llmgateway-buy-credits").shadowRoot.querySelector(".buy").focus();
       return;
     }
+    if (isPageLevel(error)) return; // the provider shows it, above every element
     const box = root.querySelector(".error");
-    box.textContent = error.message;
+    box.textContent = errorText(error);
     box.hidden = false;
   }
 }

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,12 +16,11 @@ from django.conf import settings
 
 from llmgateway.money import usd_to_nanos
 from tests.browser.conftest import screenshot
+from tests.browser.example_app import example_app, free_port
 from tests.factories import assert_ledger_ok
-from tests.live import LiveProcess, child_environment
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-EXAMPLE = settings.BASE_DIR / "examples" / "embeddable_credits" / "server.py"
 NET_CREDIT = "8.333333333"  # $10 at the project's 20 % markup
 QUESTION = "Hello from Chromium, how are the credits today"
 
@@ -34,37 +31,20 @@ def live_process_env(live_process_env):
     return {**live_process_env, "TEST_MODEL_STREAM_DELAY_SECONDS": "0.05"}
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def example_url(live_server_url, secret_key, project, tmp_path, celery_test_queue):
-    port = _free_port()
-    origin = f"http://127.0.0.1:{port}"
+    port = free_port()
     # Before the browser's first request: the gateway then answers this origin's CORS.
-    project.allowed_origins = [*project.allowed_origins, origin]
+    project.allowed_origins = [*project.allowed_origins, f"http://127.0.0.1:{port}"]
     project.save(update_fields=["allowed_origins"])
-    env = child_environment(
-        {
-            "LLMGATEWAY_SECRET_KEY": secret_key,
-            "LLMGATEWAY_URL": live_server_url,
-            "PORT": str(port),
-        },
+    with example_app(
+        live_server_url=live_server_url,
+        secret_key=secret_key,
         queue=celery_test_queue,
-        eager=True,
-    )
-    process = LiveProcess(
-        argv=[sys.executable, str(EXAMPLE)],
-        env=env,
-        log_path=tmp_path / "example.log",
-        name="example backend",
-    )
-    process.start(ready=re.compile(r"Example app on http://"), timeout=20)
-    yield origin
-    process.stop()
+        log_dir=tmp_path,
+        port=port,
+    ) as origin:
+        yield origin
 
 
 def _balance_frames(page) -> list[str]:
@@ -112,14 +92,14 @@ def test_buy_credits_then_chat_streams_and_shows_its_cost(example_url, browser_p
     prompt.get_by_role("button", name="Buy $10.00 of credits").click()
     prompt.get_by_label("Card number").wait_for()
     summary = prompt.locator("[part=card-form] [part=summary]")
-    assert summary.inner_text() == "You pay $10.00; you get $8.33 of credit."
+    assert summary.inner_text() == "You pay $10.00; you get $8.333333333 of credit."
     screenshot(page, "elements-simulated-card")
     prompt.get_by_role("button", name="Pay $10.00").click()
     page.wait_for_function(
         f"document.querySelector('llmgateway-balance').dataset.balance === '{NET_CREDIT}'"
     )
     assert NET_CREDIT in pushes, f"no wallet.balance push with the credit: {pushes}"
-    assert balance.get_by_role("status").inner_text().endswith("$8.33")
+    assert balance.get_by_role("status").inner_text().endswith("$8.333333333")
     prompt.wait_for(state="hidden")
     assert _wallet_of_the_page(project).balance_nanos == usd_to_nanos(NET_CREDIT)
 
