@@ -218,6 +218,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "payouts.tasks.payouts_resume_stuck",
         "schedule": 60.0,
     },
+    # The books check since the last checkpoint, then a new seal (docs/ledger.md).
+    "ledger-check": {
+        "task": "wallets.tasks.ledger_check_scheduled",
+        "schedule": env.float("LEDGER_CHECK_INTERVAL_SECONDS", default=86400.0),
+    },
 }
 
 # --- Money and platform settings ------------------------------------------------------------

@@ -486,3 +486,6 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def uncollected(self, hold) -> str:
         """The part of the charge the payer's balance could not cover (docs/ledger.md)."""
         return nanos_to_usd(hold.uncollected_nanos)
+
+
+from wallets import admin_books  # noqa: E402, F401  (the books check: runs and checkpoints)

@@ -226,3 +226,74 @@ class Hold(models.Model):
 
     def __str__(self) -> str:
         return self.id
+
+
+class LedgerCheckpoint(models.Model):
+    """A sealed cut of the ledger: every entry up to `cutoff_entry_id` (and transaction up to
+    `cutoff_transaction_id`) is summed into per-account balances, so a check reads only what
+    came after (docs/ledger.md "Checkpoints"). Append-only; each seal hashes its own rows with
+    the previous seal's digest, so a changed figure anywhere in the chain shows."""
+
+    sequence = models.PositiveIntegerField(unique=True)
+    cutoff_entry_id = models.BigIntegerField()
+    cutoff_transaction_id = models.BigIntegerField()
+    # Totals up to the cut-off (the report's counts without reading the whole ledger).
+    transactions = models.BigIntegerField()
+    entries = models.BigIntegerField()
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sequence"]
+
+    def __str__(self) -> str:
+        return f"checkpoint {self.sequence} (entries ≤ {self.cutoff_entry_id})"
+
+
+class LedgerCheckpointBalance(models.Model):
+    """An account's balance and entry count at a checkpoint, written only for the accounts
+    that moved since the previous one; an account's balance at a checkpoint is its row in the
+    latest checkpoint at or before it."""
+
+    checkpoint = models.ForeignKey(
+        LedgerCheckpoint, on_delete=models.PROTECT, related_name="balances"
+    )
+    account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="+")
+    balance_nanos = models.BigIntegerField()
+    entries = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "account"], name="checkpointbalance_one_per_account"
+            )
+        ]
+        indexes = [models.Index(fields=["account", "-checkpoint"], name="checkpointbalance_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id}: {self.balance_nanos} ({self.entries} entries)"
+
+
+class LedgerCheckRun(models.Model):
+    """One run of the books check (the scheduled task or `manage.py ledger_check`), kept so an
+    operator sees in admin when the books last proved out and what differed when they did not."""
+
+    class Scope(models.TextChoices):
+        INCREMENTAL = "incremental", "Since the last checkpoint"
+        FULL = "full", "Whole ledger"
+
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    ok = models.BooleanField()
+    problems = models.JSONField(default=list, blank=True)
+    entries_read = models.BigIntegerField(default=0)
+    seconds = models.FloatField(default=0)
+    checkpoint = models.ForeignKey(
+        LedgerCheckpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} check: {'ok' if self.ok else 'PROBLEMS'}"

@@ -1,32 +1,15 @@
-"""Reads of wallets and the ledger, including the books check behind `manage.py ledger_check`."""
+"""Reads of wallets and the ledger (the books check itself is wallets/books.py)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import F, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 # The ledger's one edge up (STYLE.md): holds count against a session's spend cap.
 from sessions_app.models import EmbeddedSession
 from wallets.models import Hold, LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
-
-
-@dataclass
-class LedgerReport:
-    transactions: int = 0
-    entries: int = 0
-    accounts: int = 0
-    sessions: int = 0
-    problems: list[str] = field(default_factory=list)
-    # Not problems but figures an operator watches, by mode ("live", "test"); see
-    # `ledger_shortfall_totals`.
-    uncollected_nanos: dict[str, int] = field(default_factory=dict)
-    platform_losses_nanos: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems
 
 
 def _sum_of(queryset, column: str = "amount_nanos"):
@@ -75,81 +58,7 @@ def ledger_shortfall_totals() -> ShortfallTotals:
     )
 
 
-def ledger_report() -> LedgerReport:
-    """Prove the books: every transaction sums to zero, every cached figure equals its source.
-
-    Cached figures: each wallet's balance and held amount, each organization account's balance
-    and held amount, and each embedded session's held amount (the sum of its active holds).
-    The report also carries the uncollected and platform-loss totals.
-    """
-    shortfall = ledger_shortfall_totals()
-    report = LedgerReport(
-        transactions=LedgerTransaction.objects.count(),
-        entries=LedgerEntry.objects.count(),
-        accounts=LedgerAccount.objects.count(),
-        sessions=EmbeddedSession.objects.count(),
-        uncollected_nanos=shortfall.uncollected_nanos,
-        platform_losses_nanos=shortfall.platform_losses_nanos,
-    )
-
-    unbalanced = (
-        LedgerEntry.objects.values("transaction_id")
-        .annotate(total=Sum("amount_nanos"))
-        .exclude(total=0)
-        .order_by("transaction_id")
-    )
-    for row in unbalanced[:50]:
-        report.problems.append(
-            f"transaction txn_{row['transaction_id']} sums to {row['total']}, not 0"
-        )
-
-    thin = LedgerTransaction.objects.annotate(lines=Count("entries")).filter(lines__lt=2)
-    for txn_id, lines in thin.values_list("pk", "lines")[:50]:
-        report.problems.append(f"transaction txn_{txn_id} has {lines} entries (needs 2 or more)")
-
-    wallet_entry_sum = _sum_of(LedgerEntry.objects.filter(account__wallet_id=OuterRef("pk")))
-    held_sum = _sum_of(
-        Hold.objects.filter(wallet_id=OuterRef("pk"), status=Hold.Status.HELD), "amount_nanos"
-    )
-    wallets = Wallet.objects.annotate(entry_sum=wallet_entry_sum, hold_sum=held_sum)
-    for wallet_id, balance, entry_sum, held, hold_sum in wallets.values_list(
-        "pk", "balance_nanos", "entry_sum", "held_nanos", "hold_sum"
-    ).iterator():
-        if balance != entry_sum:
-            report.problems.append(
-                f"wallet {wallet_id} caches balance {balance} but its entries sum to {entry_sum}"
-            )
-        if held != hold_sum:
-            report.problems.append(
-                f"wallet {wallet_id} caches held {held} but its active holds sum to {hold_sum}"
-            )
-        if balance < 0 or held < 0:
-            report.problems.append(f"wallet {wallet_id} has a negative figure")
-
-    account_entry_sum = _sum_of(LedgerEntry.objects.filter(account_id=OuterRef("pk")))
-    account_hold_sum = _sum_of(
-        Hold.objects.filter(account_id=OuterRef("pk"), status=Hold.Status.HELD), "amount_nanos"
-    )
-    cached_accounts = LedgerAccount.objects.filter(balance_nanos__isnull=False).annotate(
-        entry_sum=account_entry_sum, hold_sum=account_hold_sum
-    )
-    for account in cached_accounts.iterator():
-        if account.balance_nanos != account.entry_sum:
-            report.problems.append(
-                f"account {account} caches balance {account.balance_nanos} "
-                f"but its entries sum to {account.entry_sum}"
-            )
-        if account.held_nanos != account.hold_sum:
-            report.problems.append(
-                f"account {account} caches held {account.held_nanos} "
-                f"but its active holds sum to {account.hold_sum}"
-            )
-
-    report.problems.extend(_session_held_problems())
-    return report
-
-
-def _session_held_problems(limit: int = 50) -> list[str]:
+def session_held_problems(limit: int = 50) -> list[str]:
     """Sessions whose held amount differs from their active holds (compared in the database:
     there are far more sessions than wallets)."""
     session_hold_sum = _sum_of(
