@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
 from billing.models import PRICE_FIELDS, CatalogModel, ProviderCredential
 from billing.pricing import TOKENS_PER_PRICE_UNIT
-
-NANOS_PER_USD = 1_000_000_000
+from llmgateway.money import usd_display
 
 
 def _usd(nanos: int) -> str:
-    """Display only: 150_000_000 -> "0.15", 10_000_000_000 -> "10.00"."""
-    text = format(Decimal(nanos) / NANOS_PER_USD, "f")
-    whole, _, fraction = text.partition(".")
-    return f"{whole}.{fraction.rstrip('0').ljust(2, '0')}"
+    """Display only, by the one money rule: 150_000_000 -> "$0.15"."""
+    return usd_display(nanos)
 
 
 class CatalogModelForm(forms.ModelForm):
@@ -110,11 +105,11 @@ class CatalogModelAdmin(admin.ModelAdmin):
             return "-"
         per = f"per {TOKENS_PER_PRICE_UNIT:,} tokens"
         return (
-            f"input ${_usd(model.input_nanos_per_million_tokens)} {per}; "
-            f"cached input ${_usd(model.cached_input_nanos_per_million_tokens)} {per}; "
-            f"output ${_usd(model.output_nanos_per_million_tokens)} {per}; "
-            f"${_usd(model.nanos_per_image)} per image; "
-            f"${_usd(model.nanos_per_request)} per request"
+            f"input {_usd(model.input_nanos_per_million_tokens)} {per}; "
+            f"cached input {_usd(model.cached_input_nanos_per_million_tokens)} {per}; "
+            f"output {_usd(model.output_nanos_per_million_tokens)} {per}; "
+            f"{_usd(model.nanos_per_image)} per image; "
+            f"{_usd(model.nanos_per_request)} per request"
         )
 
 

@@ -13,7 +13,7 @@ from billing.models_topups import (
     WebhookEvent,
 )
 from billing.webhooks_out import webhook_delivery_resend
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import usd_display
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,19 +39,19 @@ class TopUpAdmin(ReadOnlyAdmin):
 
     @admin.display(description="amount (USD)")
     def amount(self, topup: TopUp) -> str:
-        return nanos_to_usd(topup.amount_nanos)
+        return usd_display(topup.amount_nanos)
 
     @admin.display(description="net credit (USD)")
     def net(self, topup: TopUp) -> str:
-        return nanos_to_usd(topup.net_nanos)
+        return usd_display(topup.net_nanos)
 
     @admin.display(description="margin (USD)")
     def margin(self, topup: TopUp) -> str:
-        return nanos_to_usd(topup.margin_nanos)
+        return usd_display(topup.margin_nanos)
 
     @admin.display(description="fee (USD)")
     def fee(self, topup: TopUp) -> str:
-        return nanos_to_usd(topup.fee_nanos)
+        return usd_display(topup.fee_nanos)
 
 
 @admin.register(ProjectBillingSettings)

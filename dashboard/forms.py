@@ -14,7 +14,7 @@ from billing.selectors import catalog_model_get
 from billing.webhooks_out import EVENT_TYPES
 from llmgateway.errors import ApiError
 from llmgateway.models import Membership
-from llmgateway.money import nanos_to_usd, usd_to_nanos
+from llmgateway.money import usd_display, usd_to_nanos
 from llmgateway.origins import origin_normalize
 from wallets.admin_forms import SubmitOnceForm
 from wallets.models import LedgerTransaction
@@ -44,7 +44,7 @@ class UsdField(forms.CharField):
         except ApiError as error:
             raise ValidationError(error.message) from None
         if self.min_nanos is not None and nanos < self.min_nanos:
-            raise ValidationError(f"Enter at least {nanos_to_usd(self.min_nanos)} USD.")
+            raise ValidationError(f"Enter at least {usd_display(self.min_nanos)}.")
         return nanos
 
 

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from llmgateway import services as tenancy
 from llmgateway.errors import ApiError
 from llmgateway.models import ApiKey, Membership, Organization, Project
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import usd_display
 from wallets import services as wallet_services
 from wallets.admin_forms import (
     GrantCreditsForm,
@@ -111,11 +111,11 @@ class OrganizationAdmin(admin.ModelAdmin):
 
     @admin.display(description="Live credits (USD)", ordering="live_credits_nanos")
     def live_credits(self, organization) -> str:
-        return nanos_to_usd(organization.live_credits_nanos or 0)
+        return usd_display(organization.live_credits_nanos or 0)
 
     @admin.display(description="Test credits (USD)", ordering="test_credits_nanos")
     def test_credits(self, organization) -> str:
-        return nanos_to_usd(organization.test_credits_nanos or 0)
+        return usd_display(organization.test_credits_nanos or 0)
 
     # --- Grant credits: a ledger movement, so a form calling one service, not a field edit.
 
@@ -165,7 +165,7 @@ class OrganizationAdmin(admin.ModelAdmin):
             except ApiError as error:
                 form.add_service_error(error)
             else:
-                amount = f"${nanos_to_usd(data['amount'])} {data['mode']}"
+                amount = f"{usd_display(data['amount'])} {data['mode']}"
                 if created:
                     self.log_change(
                         request, organization, f"Granted {amount} credits (txn_{txn.pk})."

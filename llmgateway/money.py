@@ -60,6 +60,21 @@ def nanos_to_usd(nanos: int) -> str:
     return f"{sign}{dollars}.{decimals}"
 
 
+def usd_display(nanos: int, *, signed: bool = False) -> str:
+    """Money for people, the one rule of every page, admin and element (docs/money.md).
+
+    The sign goes before the symbol, whole dollars are grouped by thousands, and every
+    significant decimal is kept (at least two, at most nine): nothing is rounded, so a sub-cent
+    cost and a wallet after it are shown exactly. `signed` also marks credits with "+".
+
+    -50_000 -> "-$0.00005", 8_333_333_333 -> "$8.333333333", 1_234_500_000_000 -> "$1,234.50".
+    """
+    text = nanos_to_usd(nanos)
+    sign = "-" if nanos < 0 else ("+" if signed and nanos > 0 else "")
+    dollars, _, decimals = text.lstrip("-").partition(".")
+    return f"{sign}${int(dollars):,}.{decimals}"
+
+
 def _to_decimal(value: object, *, param: str) -> Decimal:
     if isinstance(value, float):
         value = Decimal(repr(value))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 
 from llmgateway.errors import ApiError
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import usd_display
 from payouts import services
 from payouts.models import ConnectedAccount, Payout, PayoutSettings
 
@@ -38,7 +38,7 @@ class PayoutSettingsAdmin(admin.ModelAdmin):
     def threshold(self, row: PayoutSettings) -> str:
         if row.automatic_threshold_nanos is None:
             return "default"
-        return nanos_to_usd(row.automatic_threshold_nanos)
+        return usd_display(row.automatic_threshold_nanos)
 
 
 @admin.register(Payout)
@@ -61,7 +61,7 @@ class PayoutAdmin(admin.ModelAdmin):
 
     @admin.display(description="amount (USD)")
     def amount(self, payout: Payout) -> str:
-        return nanos_to_usd(payout.amount_nanos)
+        return usd_display(payout.amount_nanos)
 
     def _each(self, request, queryset, action, done: str) -> None:
         for payout in queryset:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import usd_display
 from proxy.models import RequestLog, UsageDaily
 
 
@@ -40,7 +40,7 @@ class RequestLogAdmin(ReadOnlyAdmin):
 
     @admin.display(description="cost (USD)", ordering="cost_nanos")
     def cost_usd(self, log):
-        return nanos_to_usd(log.cost_nanos)
+        return usd_display(log.cost_nanos)
 
 
 @admin.register(UsageDaily)
@@ -64,4 +64,4 @@ class UsageDailyAdmin(ReadOnlyAdmin):
 
     @admin.display(description="cost (USD)", ordering="cost_nanos")
     def cost_usd(self, usage):
-        return nanos_to_usd(usage.cost_nanos)
+        return usd_display(usage.cost_nanos)

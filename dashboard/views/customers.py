@@ -15,7 +15,7 @@ from dashboard.forms import GrantCreditsForm, LedgerFilterForm
 from dashboard.selectors import customers_search, wallet_ledger_filtered
 from dashboard.views.common import confirm, form_error_from, page
 from llmgateway.errors import ApiError, IdempotencyConflict
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import usd_display
 from sessions_app.models import EmbeddedSession
 from sessions_app.services import sessions_revoke_for_customer
 from wallets.models import Customer
@@ -117,7 +117,7 @@ def customer_grant(request: HttpRequest, customer_id: str) -> HttpResponse:
             if created:
                 messages.success(
                     request,
-                    f"Granted {nanos_to_usd(form.cleaned_data['amount_usd'])} USD to "
+                    f"Granted {usd_display(form.cleaned_data['amount_usd'])} to "
                     f"{customer.external_id}.",
                 )
             else:

@@ -14,7 +14,7 @@ from dashboard.access import ADMIN, org_page
 from dashboard.forms import PayoutRequestForm
 from dashboard.views.common import confirm, form_error_from, page
 from llmgateway.errors import ApiError
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import usd_display
 from payouts import services as payout_services
 from payouts.models import Payout
 from payouts.selectors import connect_status, payouts_for_organization
@@ -38,7 +38,7 @@ def _payouts_page(request: HttpRequest, *, form=None, status=200) -> HttpRespons
                 organization_id=organization_id, livemode=dashboard.livemode
             )[:HISTORY_LENGTH],
             "form": form or PayoutRequestForm(),
-            "minimum_usd": nanos_to_usd(payout_services.payout_minimum_nanos()),
+            "minimum_nanos": payout_services.payout_minimum_nanos(),
         },
         status=status,
     )
@@ -59,7 +59,7 @@ def payout_request(request: HttpRequest) -> HttpResponse:
         return _payouts_page(request, form=form, status=400)
     amount_nanos = form.cleaned_data["amount_usd"]
     if request.POST.get("confirmed") != "yes":
-        what = "all available margin" if amount_nanos is None else f"${nanos_to_usd(amount_nanos)}"
+        what = "all available margin" if amount_nanos is None else usd_display(amount_nanos)
         return confirm(
             request,
             title="Request payout",
@@ -87,7 +87,7 @@ def payout_request(request: HttpRequest) -> HttpResponse:
         form_error_from(form, error, field_for_param={"amount": "amount_usd"})
         return _payouts_page(request, form=form, status=400)
     messages.success(
-        request, f"Payout {payout.pk} of ${nanos_to_usd(payout.amount_nanos)} requested."
+        request, f"Payout {payout.pk} of {usd_display(payout.amount_nanos)} requested."
     )
     return redirect("dashboard:payouts", org_id=dashboard.organization.pk)
 

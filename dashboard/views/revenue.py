@@ -13,7 +13,7 @@ from dashboard.charts import Point, bar_chart_svg, line_chart_svg
 from dashboard.forms import RevenueRangeForm
 from dashboard.selectors import RevenueReport, revenue_report
 from dashboard.views.common import page
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import nanos_to_usd, usd_display
 
 DEFAULT_DAYS = 30
 PRESET_DAYS = (7, 30, 90)
@@ -38,18 +38,15 @@ def _charts(report: RevenueReport) -> list[dict]:
     def points(attribute: str) -> list[Point]:
         return [Point(day.day.strftime("%m-%d"), getattr(day, attribute)) for day in report.days]
 
-    def usd(nanos: int) -> str:
-        return f"${nanos_to_usd(nanos)}"
-
     def count(value: int) -> str:
         return f"{value:,}"
 
     specs = [
         ("requests", "Requests", count, bar_chart_svg),
         ("tokens", "Tokens (input + output)", count, bar_chart_svg),
-        ("upstream_cost_nanos", "Upstream cost", usd, bar_chart_svg),
-        ("topups_nanos", "Top-ups", usd, bar_chart_svg),
-        ("margin_nanos", "Margin earned", usd, line_chart_svg),
+        ("upstream_cost_nanos", "Upstream cost", usd_display, bar_chart_svg),
+        ("topups_nanos", "Top-ups", usd_display, bar_chart_svg),
+        ("margin_nanos", "Margin earned", usd_display, line_chart_svg),
     ]
     return [
         {

@@ -120,22 +120,27 @@ function splitUsd(value) {
   return { negative, whole, fraction };
 }
 
-/** "8.333333333" → "$8.33" (cut, never rounded up: it is money the user may not have). */
-export function formatBalance(value) {
-  if (value === null || value === undefined || value === "") return "…";
+/**
+ * The one money rule of the gateway (docs/money.md, llmgateway.money.usd_display): the sign
+ * before the symbol, dollars grouped by thousands, every significant decimal (2 to 9), never
+ * rounded. "8.333333333" → "$8.333333333", "-0.00005" → "-$0.00005", "1234.5" → "$1,234.50".
+ */
+export function formatUsd(value) {
   const { negative, whole, fraction } = splitUsd(value);
-  const cents = fraction.padEnd(2, "0").slice(0, 2);
-  if (whole === "0" && cents === "00" && /[1-9]/.test(fraction)) {
-    const digits = fraction.replace(/0+$/, "");
-    return `${negative ? "-" : ""}$0.${digits.slice(0, digits.search(/[1-9]/) + 2)}`;
-  }
-  return `${negative ? "-" : ""}$${Number(whole).toLocaleString("en-US")}.${cents}`;
+  const grouped = (whole.replace(/^0+(?=\d)/, "") || "0").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  const digits = fraction.replace(/0+$/, "").padEnd(2, "0");
+  const zero = !/[1-9]/.test(whole + fraction);
+  return `${negative && !zero ? "-" : ""}$${grouped}.${digits}`;
 }
 
-/** Costs are often fractions of a cent: shown exactly ("0.000042" → "$0.000042"). */
+/** A balance, by the one rule ("…" while it is unknown). */
+export function formatBalance(value) {
+  if (value === null || value === undefined || value === "") return "…";
+  return formatUsd(value);
+}
+
+/** A cost, by the one rule (nothing while it is unknown). */
 export function formatCost(value) {
   if (value === null || value === undefined || value === "") return "";
-  const { negative, whole, fraction } = splitUsd(value);
-  const digits = fraction.replace(/0+$/, "").padEnd(2, "0");
-  return `${negative ? "-" : ""}$${whole}.${digits}`;
+  return formatUsd(value);
 }

@@ -48,7 +48,7 @@ def test_wallet_page_shows_balance_held_and_the_ledger(developer_client, project
     assert '<div class="value" id="wallet-balance">$8.333333333</div>' in page
     assert '<div class="value" id="wallet-held">$0.333333333</div>' in page
     assert '<div class="value" id="wallet-available">$8.00</div>' in page
-    assert "+8.333333333" in page
+    assert "+$8.333333333" in page
 
 
 def test_customer_of_the_other_mode_is_404_here(developer_client, project):
@@ -107,7 +107,7 @@ def test_grant_beyond_the_organizations_credits_is_refused_and_moves_nothing(
     zero = admin_client_.post(
         project_url(project, f"customers/{ada.pk}/grant/"), {"amount_usd": "0"}
     )
-    assert "Enter at least 0.000000001 USD." in zero.content.decode()
+    assert "Enter at least $0.000000001." in zero.content.decode()
 
 
 def test_developer_cannot_grant_or_block(developer_client, organization, project, ada):

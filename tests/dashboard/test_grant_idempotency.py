@@ -50,7 +50,7 @@ def test_the_same_grant_page_posted_twice_grants_once(admin_client_, organizatio
     first = admin_client_.post(url, form, follow=True)
     second = admin_client_.post(url, form, follow=True)
 
-    assert "Granted 2.123456789 USD to ada_1." in first.content.decode()
+    assert "Granted $2.123456789 to ada_1." in first.content.decode()
     assert "This grant was already made; nothing more was moved." in second.content.decode()
     assert Wallet.objects.get(pk=ada.wallet.pk).balance_nanos == 2_123_456_789
     assert _credits(organization) == 10 * USD - 2_123_456_789
