@@ -14,7 +14,7 @@ from billing.selectors import catalog_model_get
 from billing.webhooks_out import EVENT_TYPES
 from llmgateway.errors import ApiError
 from llmgateway.models import Membership
-from llmgateway.money import usd_display, usd_to_nanos
+from llmgateway.money import NANOS_PER_USD, usd_display, usd_to_nanos
 from llmgateway.origins import origin_normalize
 from wallets.admin_forms import SubmitOnceForm
 from wallets.models import LedgerTransaction
@@ -160,6 +160,21 @@ class GrantCreditsForm(SubmitOnceForm):
 
     amount_usd = UsdField(min_nanos=1, label="Amount (USD)")
     reason = forms.CharField(max_length=200, required=False)
+
+
+class TestCreditsForm(SubmitOnceForm):
+    """Test-mode credits for the organization; each page shown adds them once."""
+
+    MAX_NANOS = 10_000 * NANOS_PER_USD
+
+    amount_usd = UsdField(min_nanos=1, label="Amount (USD)", initial="100")
+    reason = forms.CharField(max_length=200, required=False, help_text="Optional, for your ledger.")
+
+    def clean_amount_usd(self) -> int:
+        amount_nanos = self.cleaned_data["amount_usd"]
+        if amount_nanos > self.MAX_NANOS:
+            raise ValidationError(f"Add at most {usd_display(self.MAX_NANOS)} at a time.")
+        return amount_nanos
 
 
 class LedgerFilterForm(forms.Form):

@@ -1,4 +1,4 @@
-"""Writes behind the dashboard: sign-up, invitations, members, project settings."""
+"""Writes behind the dashboard: sign-up, invitations, members, project settings, test credits."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from llmgateway.errors import InvalidRequest, NotFound
 from llmgateway.models import Membership, Organization, Project
 from llmgateway.origins import known_origins_forget, origin_normalize
 from llmgateway.services import membership_add, organization_create
+from wallets.models import LedgerTransaction
+from wallets.services import organization_credit_grant
 
 # Neutral: it must not confirm that an account with this email exists (issue 19). Together with
 # the sign-up throttle (dashboard/throttle.py) this stops cheap enumeration through the form.
@@ -182,6 +184,25 @@ def membership_remove(*, membership: Membership, actor: Membership) -> None:
         if membership.role == Membership.Role.OWNER and _owners_left_after(membership) == 0:
             raise InvalidRequest("An organization needs at least one owner.")
         membership.delete()
+
+
+def organization_test_credits_add(
+    *, organization_id: str, amount_nanos: int, actor: str, reason: str, idempotency_key: str | None
+) -> tuple[LedgerTransaction, bool]:
+    """Test-mode credits for an organization, from the same ledger grant as `credit_org --test`.
+
+    Test credits buy only the local test models (DESIGN.md §4), so the roles that grant credits
+    to wallets (admin, owner) may add them; live credits stay an operator's grant. Returns
+    `(transaction, created)`: a reused idempotency key adds nothing.
+    """
+    return organization_credit_grant(
+        organization_id=organization_id,
+        amount_nanos=amount_nanos,
+        reason=reason or "Test credits added in the dashboard",
+        livemode=False,
+        actor=actor,
+        idempotency_key=idempotency_key,
+    )
 
 
 def project_update(

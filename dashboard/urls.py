@@ -36,6 +36,7 @@ project_patterns = [
 organization_patterns = [
     path("", organizations.organization, name="organization"),
     path("projects/new/", organizations.project_new, name="project_new"),
+    path("test-credits/", organizations.test_credits_add, name="test_credits_add"),
     path("members/", organizations.members, name="members"),
     path("members/invite/", organizations.invitation_create, name="invitation_create"),
     path("members/<int:membership_id>/role/", organizations.member_role, name="member_role"),

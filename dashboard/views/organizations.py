@@ -10,23 +10,72 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from dashboard import services
-from dashboard.access import ADMIN, org_page
-from dashboard.forms import InvitationForm, ProjectCreateForm, RoleForm
+from dashboard.access import ADMIN, forbidden, org_page
+from dashboard.forms import InvitationForm, ProjectCreateForm, RoleForm, TestCreditsForm
 from dashboard.models import Invitation
 from dashboard.views.common import confirm, form_error_from, page
-from llmgateway.errors import ApiError, NotFound
+from llmgateway.errors import ApiError, IdempotencyConflict, NotFound
 from llmgateway.models import Membership
+from llmgateway.money import usd_display
 from llmgateway.services import project_create
 from wallets.selectors import organization_balance
 
 
-@org_page()
-def organization(request: HttpRequest) -> HttpResponse:
+def _organization_page(request: HttpRequest, *, credits_form=None, status=200) -> HttpResponse:
     dashboard = request.dashboard
     balance = organization_balance(
         organization_id=dashboard.organization.pk, livemode=dashboard.livemode
     )
-    return page(request, "dashboard/organization.html", {"balance": balance})
+    context = {
+        "balance": balance,
+        "can_add_test_credits": not dashboard.livemode and dashboard.can(ADMIN),
+        "credits_form": credits_form or TestCreditsForm(),
+    }
+    return page(request, "dashboard/organization.html", context, status=status)
+
+
+@org_page()
+def organization(request: HttpRequest) -> HttpResponse:
+    return _organization_page(request)
+
+
+@org_page(role=ADMIN)
+@require_POST
+def test_credits_add(request: HttpRequest) -> HttpResponse:
+    """Test mode only: credits to try keys and grants with, through the ledger's grant."""
+    dashboard = request.dashboard
+    if dashboard.livemode:
+        return forbidden(
+            request,
+            "Test credits are added in test mode only: switch to test data. Live credits are "
+            "granted by the platform's operator.",
+        )
+    form = TestCreditsForm(request.POST)
+    if not form.is_valid():
+        return _organization_page(request, credits_form=form, status=400)
+    try:
+        _, created = services.organization_test_credits_add(
+            organization_id=dashboard.organization.pk,
+            amount_nanos=form.cleaned_data["amount_usd"],
+            reason=form.cleaned_data["reason"],
+            actor=f"dashboard:{request.user.get_username()}",
+            idempotency_key=form.idempotency_key(
+                scope=f"dashboard-test-credits:{dashboard.organization.pk}"
+            ),
+        )
+    except IdempotencyConflict:
+        form.refuse_reused_token()
+        return _organization_page(request, credits_form=form, status=400)
+    except ApiError as error:
+        form_error_from(form, error, field_for_param={"amount": "amount_usd"})
+        return _organization_page(request, credits_form=form, status=400)
+    if created:
+        messages.success(
+            request, f"Added {usd_display(form.cleaned_data['amount_usd'])} of test credits."
+        )
+    else:
+        messages.warning(request, "These test credits were already added; nothing more was moved.")
+    return redirect("dashboard:organization", org_id=dashboard.organization.pk)
 
 
 @org_page(role=ADMIN)
