@@ -185,6 +185,38 @@ class LedgerFilterForm(forms.Form):
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
 
+class ActivityFilterForm(forms.Form):
+    """The activity page's filters; the model choices are the project's (set by the view)."""
+
+    OUTCOMES = [
+        ("", "any status"),
+        ("completed", "completed"),
+        ("failed", "failed"),
+        ("cancelled", "cancelled (client left)"),
+        ("refused", "refused"),
+    ]
+    customer = forms.CharField(
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": "externalId or cus_…"}),
+    )
+    model = forms.ChoiceField(choices=[("", "any model")], required=False)
+    status = forms.ChoiceField(choices=OUTCOMES, required=False)
+    since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, models: list[str] = (), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["model"].choices = [("", "any model"), *((name, name) for name in models)]
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise ValidationError("The start of the range is after its end.")
+        return cleaned
+
+
 class RevenueRangeForm(forms.Form):
     MAX_DAYS = 366
     DEFAULT_DAYS = 30

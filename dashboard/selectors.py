@@ -1,4 +1,4 @@
-"""Reads behind the dashboard: memberships, customers, usage and revenue per day and model."""
+"""Reads behind the dashboard: memberships, customers, ledger, activity, usage and revenue."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from django.utils import timezone
 from billing.models_topups import DeveloperWebhookEndpoint, TopUp, WebhookDelivery
 from llmgateway.db_aliases import reporting_alias
 from llmgateway.models import ApiKey, Membership, Organization, Project
-from proxy.models import UsageDaily
-from wallets.models import Customer, LedgerEntry
+from proxy.models import RequestLog, UsageDaily
+from wallets.models import Customer, LedgerEntry, LedgerTransaction
 
 
 def memberships_for_user(*, user: AbstractBaseUser) -> QuerySet[Membership]:
@@ -66,6 +66,80 @@ def wallet_ledger_filtered(
     if until:
         entries = entries.filter(created_at__lt=_day_start(until + timedelta(days=1)))
     return entries.order_by("-id")
+
+
+def request_logs_filtered(
+    *,
+    project: Project,
+    livemode: bool,
+    customer_id: str = "",
+    model: str = "",
+    outcome: str = "",
+    since: date | None = None,
+    until: date | None = None,
+) -> QuerySet[RequestLog]:
+    """A project's model requests in one mode, newest first, by customer, model, outcome and
+    day range (inclusive); the index `requestlog_project_mode_recent` serves the unfiltered page."""
+    logs = RequestLog.objects.filter(project=project, livemode=livemode)
+    if customer_id:
+        logs = logs.filter(customer_id=customer_id)
+    if model:
+        logs = logs.filter(model=model)
+    if outcome:
+        logs = logs.filter(outcome=outcome)
+    if since:
+        logs = logs.filter(created_at__gte=_day_start(since))
+    if until:
+        logs = logs.filter(created_at__lt=_day_start(until + timedelta(days=1)))
+    return logs.order_by("-created_at", "-id")
+
+
+def request_log_models(*, project: Project, livemode: bool) -> list[str]:
+    """The models a project used in a mode, from the daily aggregates (small, unlike the logs)."""
+    return list(
+        UsageDaily.objects.filter(project=project, livemode=livemode)
+        .order_by("model")
+        .values_list("model", flat=True)
+        .distinct()
+    )
+
+
+def customers_by_id(*, ids: set[str]) -> dict[str, Customer]:
+    return {customer.pk: customer for customer in Customer.objects.filter(pk__in=ids)}
+
+
+def ledger_rows_annotate(*, wallet_id: str, entries: list[LedgerEntry]) -> list[LedgerEntry]:
+    """Add to a page of a wallet's entries (newest first) what the ledger table shows beside the
+    amount: `balance_after_nanos`, the wallet's balance just after the entry (whatever filter made
+    the page), and `request_log`, the model request a usage entry paid for (or None).
+
+    The running balances come from one statement (one snapshot): the sum of the wallet's entries
+    up to each entry on the page.
+    """
+    if not entries:
+        return entries
+    totals = LedgerEntry.objects.filter(
+        account__wallet_id=wallet_id, id__lte=entries[0].pk
+    ).aggregate(
+        **{f"upto_{entry.pk}": Sum("amount_nanos", filter=Q(id__lte=entry.pk)) for entry in entries}
+    )
+    for entry in entries:
+        entry.balance_after_nanos = totals[f"upto_{entry.pk}"] or 0
+        entry.request_id = _request_of(entry.transaction)
+    request_ids = {entry.request_id for entry in entries if entry.request_id}
+    logs = {log.request_id: log for log in RequestLog.objects.filter(request_id__in=request_ids)}
+    for entry in entries:
+        entry.request_log = logs.get(entry.request_id)
+    return entries
+
+
+def _request_of(transaction: LedgerTransaction) -> str:
+    """The request id a usage transaction records in its metadata (the hot path writes it)."""
+    if transaction.kind != LedgerTransaction.Kind.USAGE or not isinstance(
+        transaction.metadata, dict
+    ):
+        return ""
+    return str(transaction.metadata.get("request") or "")
 
 
 def _day_start(day: date) -> datetime:

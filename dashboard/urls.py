@@ -2,7 +2,16 @@
 
 from django.urls import include, path
 
-from dashboard.views import accounts, customers, organizations, payouts, projects, revenue, webhooks
+from dashboard.views import (
+    accounts,
+    activity,
+    customers,
+    organizations,
+    payouts,
+    projects,
+    revenue,
+    webhooks,
+)
 
 app_name = "dashboard"
 
@@ -21,6 +30,7 @@ project_patterns = [
         customers.customer_sessions_revoke,
         name="customer_sessions_revoke",
     ),
+    path("activity/", activity.activity, name="activity"),
     path("revenue/", revenue.revenue, name="revenue"),
     path("revenue.csv", revenue.revenue_csv, name="revenue_csv"),
     path("webhooks/", webhooks.webhooks, name="webhooks"),

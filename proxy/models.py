@@ -35,7 +35,11 @@ class RequestLog(models.Model):
     class Meta:
         ordering = ["-created_at"]
         indexes = [
-            models.Index(fields=["project", "-created_at"], name="requestlog_project_recent")
+            models.Index(fields=["project", "-created_at"], name="requestlog_project_recent"),
+            # The dashboard's activity page: one project and mode, newest first.
+            models.Index(
+                fields=["project", "livemode", "-created_at"], name="requestlog_project_mode_recent"
+            ),
         ]
 
     def __str__(self) -> str:

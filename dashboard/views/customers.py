@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from dashboard.access import ADMIN, org_page
 from dashboard.forms import GrantCreditsForm, LedgerFilterForm
-from dashboard.selectors import customers_search, wallet_ledger_filtered
+from dashboard.selectors import customers_search, ledger_rows_annotate, wallet_ledger_filtered
 from dashboard.views.common import confirm, form_error_from, page
 from llmgateway.errors import ApiError, IdempotencyConflict
 from llmgateway.money import usd_display
@@ -68,6 +68,12 @@ def _customer_page(request: HttpRequest, customer: Customer, *, grant_form=None,
             since=filters.cleaned_data["since"],
             until=filters.cleaned_data["until"],
         )
+    listing = Paginator(entries, LEDGER_PER_PAGE).get_page(request.GET.get("page"))
+    listing.object_list = ledger_rows_annotate(
+        wallet_id=customer.wallet.pk, entries=list(listing.object_list)
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     now = timezone.now()
     return page(
         request,
@@ -76,7 +82,8 @@ def _customer_page(request: HttpRequest, customer: Customer, *, grant_form=None,
             "customer": customer,
             "wallet": customer.wallet,
             "filters": filters,
-            "entries": Paginator(entries, LEDGER_PER_PAGE).get_page(request.GET.get("page")),
+            "entries": listing,
+            "ledger_query": query.urlencode(),
             "grant_form": grant_form or GrantCreditsForm(),
             "org_credits": organization_balance(
                 organization_id=dashboard.organization.pk, livemode=dashboard.livemode
