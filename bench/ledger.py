@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.overhead import PG, PYTHON, ROOT, machine_busy_seconds, migrations_fingerprint, psql
+from bench.harness.stack import PG, PYTHON, ROOT, machine_busy_seconds, migrations_fingerprint, psql
 
 LEDGER_DB = "llmgw_ledger"
 HOLD_NANOS = 1_000_000

@@ -7,10 +7,10 @@ Starts the loopback fake OpenAI upstream, our server (`python -m llmgateway.serv
 or plain uvicorn, or daphne) on a fresh PostgreSQL database (cloned from the migrated template, as
 bench/overhead.py) with Redis, and a real Celery worker process. Sets up an organization with live
 and test keys, one session per customer (half live, half test mode) and funds every wallet, then
-drives mixed traffic for `--seconds` (bench/_mixed.py: plain and streamed chats with session tokens
-and a secret key, WebSocket streams, simulated top-ups credited by the worker with a
+drives mixed traffic for `--seconds` (bench/harness/mixed.py: plain and streamed chats with
+session tokens and a secret key, WebSocket streams, simulated top-ups credited by the worker with a
 `wallet.credited` webhook to a local endpoint, grants, session mints and refreshes). Prints
-throughput and latency per traffic kind, then proves the books (bench/_mixed_check.py). Exits
+throughput and latency per traffic kind, then proves the books (bench/harness/books.py). Exits
 non-zero on any 5xx, unexpected answer, lost or doubled money, or a failed ledger_check.
 """
 
@@ -28,9 +28,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._mixed import Stack, Tally, stack_fund, stack_prepare, traffic_run, webhook_receiver
-from bench._mixed_check import books_check
-from bench.overhead import (
+from bench.harness.books import books_check
+from bench.harness.mixed import (
+    Stack,
+    Tally,
+    stack_fund,
+    stack_prepare,
+    traffic_run,
+    webhook_receiver,
+)
+from bench.harness.stack import (
     PG,
     PYTHON,
     ROOT,
@@ -147,7 +154,9 @@ def main() -> int:
     processes = Processes(log_dir)
     try:
         fake_port, our_port = free_port(), free_port()
-        processes.start("fake", [PYTHON, "-m", "bench._fake_upstream", "--port", str(fake_port)])
+        processes.start(
+            "fake", [PYTHON, "-m", "bench.harness.fake_upstream", "--port", str(fake_port)]
+        )
         fake_base = f"http://127.0.0.1:{fake_port}/v1"
         wait_http(f"{fake_base}/models", headers={"Authorization": "Bearer x"})
         base_env = {

@@ -9,189 +9,44 @@ Redis, and the LiteLLM proxy when it is installed (2 workers, local cost map, no
 drives the same chat request at the fake directly (the baseline), at LiteLLM and at ours — with
 end-user session tokens (es_live_, one funded wallet per connection) and with a secret key
 (sk_live_, organization credits) — at 1 and 32 connections, plain and streaming, from a separate
-load-generator process (bench/_load.py). Prints requests/s and the p50/p99 *added* latency
-(gateway minus direct-to-fake at the same concurrency and mode), with the CPU the server spent
-per request, and the ratios against the targets in the gateway issue.
+load-generator process (bench/harness/http_load.py). Prints requests/s and the p50/p99 *added*
+latency (gateway minus direct-to-fake at the same concurrency and mode), with the CPU the server
+spent per request, and the ratios against the targets in the gateway issue.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import hashlib
 import json
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = str(ROOT / ".venv" / "bin" / "python")
-PG = "postgres://postgres@127.0.0.1:5432"
-BENCH_DB = "llmgw_bench"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.harness.stack import (
+    HTTP_LOAD,
+    PYTHON,
+    ROOT,
+    Processes,
+    free_port,
+    fresh_database,
+    http_json,
+    machine_busy_seconds,
+    manage,
+    our_server_command,
+    tree_cpu_seconds,
+    wait_http,
+)
+
 MODEL = "openai/gpt-4o-mini"
 MESSAGES = [{"role": "user", "content": "Say hello to the benchmark in a few words."}]
 MAX_TOKENS = 32
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_http(
-    url: str, *, headers: dict | None = None, timeout: float = 120.0, process=None
-) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the server for {url} exited (see its log)")
-        try:
-            request = urllib.request.Request(url, headers=headers or {})
-            with urllib.request.urlopen(request, timeout=2):
-                return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"{url} did not come up") from None
-            time.sleep(0.3)
-
-
-def http_json(method: str, url: str, body: dict | None, key: str) -> dict:
-    request = urllib.request.Request(
-        url,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=30) as response:
-        return json.loads(response.read())
-
-
-# --- CPU accounting (/proc) -------------------------------------------------------------------
-
-
-def _descendants(pid: int) -> list[int]:
-    parents: dict[int, int] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            with contextlib.suppress(OSError):
-                stat = Path(f"/proc/{entry}/stat").read_text()
-                parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
-    found, frontier = [pid], [pid]
-    while frontier:
-        children = [child for child, parent in parents.items() if parent in frontier]
-        found += children
-        frontier = children
-    return found
-
-
-def tree_cpu_seconds(pid: int) -> float:
-    total = 0
-    for each in _descendants(pid):
-        with contextlib.suppress(OSError):
-            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / CLOCK_TICKS
-
-
-def machine_busy_seconds() -> float:
-    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return (sum(fields[:8]) - idle) / CLOCK_TICKS
-
-
-# --- processes --------------------------------------------------------------------------------
-
-
-class Processes:
-    def __init__(self, log_dir: Path) -> None:
-        self.log_dir = log_dir
-        self.started: list[subprocess.Popen] = []
-
-    def start(
-        self, name: str, command: list[str], env: dict | None = None, unset: tuple = ()
-    ) -> subprocess.Popen:
-        log = open(self.log_dir / f"{name}.log", "wb")  # noqa: SIM115 (lives with the process)
-        environment = {**os.environ, **(env or {})}
-        for variable in unset:
-            environment.pop(variable, None)
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        self.started.append(process)
-        return process
-
-    def stop_all(self) -> None:
-        for process in reversed(self.started):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGTERM)
-        for process in self.started:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-
-
-def psql(sql: str, database: str = "postgres") -> str:
-    return subprocess.run(
-        ["psql", f"{PG}/{database}", "-Atqc", sql], check=True, capture_output=True, text=True
-    ).stdout.strip()
-
-
-def migrations_fingerprint() -> str:
-    digest = hashlib.sha256()
-    for path in sorted(ROOT.glob("*/migrations/*.py")):
-        digest.update(path.name.encode() + path.read_bytes())
-    return digest.hexdigest()[:10]
-
-
-def fresh_database(base_env: dict) -> str:
-    """A fresh bench database cloned from a migrated template (`migrate` takes ~45 s once)."""
-    template = f"llmgw_bench_tpl_{migrations_fingerprint()}"
-    if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
-        print(f"migrating template database {template} (once per migration set)…", flush=True)
-        psql(f'CREATE DATABASE "{template}"')
-        subprocess.run(
-            [PYTHON, "manage.py", "migrate", "--no-input", "-v0"],
-            cwd=ROOT,
-            env={**base_env, "DATABASE_URL": f"{PG}/{template}"},
-            check=True,
-        )
-    psql(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{BENCH_DB}" TEMPLATE "{template}"')
-    return f"{PG}/{BENCH_DB}"
-
-
-def manage(env: dict, *args: str) -> str:
-    return subprocess.run(
-        [PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True, text=True
-    ).stdout
-
-
-def our_server_command(server: str, workers: int, port: int) -> list[str]:
-    if server == "daphne":
-        return [str(ROOT / ".venv/bin/daphne"), "-b", "127.0.0.1", "-p", str(port), "-v", "0",
-                "llmgateway.asgi:application"]  # fmt: skip
-    if server == "reuseport":
-        return [PYTHON, "-m", "llmgateway.serve", "--host", "127.0.0.1", "--port", str(port),
-                "--workers", str(workers)]  # fmt: skip
-    return [str(ROOT / ".venv/bin/uvicorn"), "llmgateway.asgi:application", "--host",
-            "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log",
-            "--log-level", "warning"]  # fmt: skip
 
 
 def litellm_config(path: Path, fake_base_url: str) -> None:
@@ -244,15 +99,15 @@ def request_body(model: str, stream: bool) -> str:
 def drive(target: Target, *, stream: bool, concurrency: int, args) -> Cell:
     expect = "[DONE]" if stream else '"usage"'
     body = request_body(target.model, stream)
-    # One load process per distinct token set keeps connections' tokens apart; bench/_load.py
-    # takes one header set, so split connections over token groups.
+    # One load process per distinct token set keeps connections' tokens apart;
+    # bench/harness/http_load.py takes one header set, so split connections over token groups.
     groups = [target.tokens[i % len(target.tokens)] for i in range(concurrency)]
     by_token: dict[str, int] = {}
     for token in groups:
         by_token[token] = by_token.get(token, 0) + 1
     processes = []
     for token, count in by_token.items():
-        command = [PYTHON, str(ROOT / "bench" / "_load.py"), "--url", target.url, "--body", body,
+        command = [PYTHON, HTTP_LOAD, "--url", target.url, "--body", body,
                    "--concurrency", str(count), "--duration", str(args.duration),
                    "--warmup", str(args.warmup), "--expect", expect]  # fmt: skip
         if token:
@@ -370,7 +225,9 @@ def main() -> None:
 
 def run(args, processes: Processes, log_dir: Path) -> list[Cell]:
     fake_port, our_port, litellm_port = free_port(), free_port(), free_port()
-    fake = processes.start("fake", [PYTHON, "-m", "bench._fake_upstream", "--port", str(fake_port)])
+    fake = processes.start(
+        "fake", [PYTHON, "-m", "bench.harness.fake_upstream", "--port", str(fake_port)]
+    )
     fake_base = f"http://127.0.0.1:{fake_port}/v1"
     wait_http(f"{fake_base}/models", headers={"Authorization": "Bearer x"})
 

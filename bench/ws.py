@@ -6,10 +6,10 @@ Starts the loopback fake OpenAI upstream, our server on a fresh PostgreSQL datab
 (channel layer, cache), mints one funded end-user session per socket, then, at each concurrency,
 drives in one run: streamed chats straight at the fake over SSE (the baseline) and the same chats
 over `/v1/ws` through the gateway (hold, upstream stream, settle, `chat.done` with cost and
-balance), each from a separate load process (bench/_ws_load.py). Prints streams/s, p50/p99 time
-to the first content delta and the p50/p99 added over the baseline, then checks that every wallet
-was charged exactly what its `chat.done` messages said (the ledger agrees with the request logs)
-and runs ledger_check.
+balance), each from a separate load process (bench/harness/ws_load.py). Prints streams/s,
+p50/p99 time to the first content delta and the p50/p99 added over the baseline, then checks that
+every wallet was charged exactly what its `chat.done` messages said (the ledger agrees with the
+request logs) and runs ledger_check.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.overhead import (
+from bench.harness.stack import (
     PYTHON,
     ROOT,
+    WS_LOAD,
     Processes,
     free_port,
     fresh_database,
@@ -69,7 +70,7 @@ def drive(
     commands = []
     for offset in range(0, concurrency, SOCKETS_PER_LOAD_PROCESS):
         count = min(SOCKETS_PER_LOAD_PROCESS, concurrency - offset)
-        command = [PYTHON, str(ROOT / "bench" / "_ws_load.py"), mode, "--url", url,
+        command = [PYTHON, WS_LOAD, mode, "--url", url,
                    "--model", model, "--concurrency", str(count),
                    "--duration", str(args.duration), "--warmup", str(args.warmup)]  # fmt: skip
         if mode == "ws":
@@ -198,7 +199,9 @@ def main() -> None:
 
 def run(args, processes: Processes, log_dir: Path) -> tuple[list[Row], str]:
     fake_port, our_port = free_port(), free_port()
-    fake = processes.start("fake", [PYTHON, "-m", "bench._fake_upstream", "--port", str(fake_port)])
+    fake = processes.start(
+        "fake", [PYTHON, "-m", "bench.harness.fake_upstream", "--port", str(fake_port)]
+    )
     fake_base = f"http://127.0.0.1:{fake_port}/v1"
     wait_http(f"{fake_base}/models", headers={"Authorization": "Bearer x"})
     base_env = {

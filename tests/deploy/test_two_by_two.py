@@ -1,6 +1,6 @@
 """Two web processes and two Celery workers on one PostgreSQL and one Redis (docs/deploy.md).
 
-A scaled-down run of bench/load.py's mixed traffic (bench/_mixed.py), spread over both web
+A scaled-down run of bench/load.py's mixed traffic (bench/harness/mixed.py), spread over both web
 processes — a refresh on one and the next request on the other, a top-up made through one and
 credited by either worker — then the same books check: no 5xx, nothing lost or doubled,
 `ledger_check` passes.
@@ -16,8 +16,15 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from bench._mixed import Stack, Tally, stack_fund, stack_prepare, traffic_run, webhook_receiver
-from bench._mixed_check import books_check
+from bench.harness.books import books_check
+from bench.harness.mixed import (
+    Stack,
+    Tally,
+    stack_fund,
+    stack_prepare,
+    traffic_run,
+    webhook_receiver,
+)
 from tests.live import (
     DAPHNE_STARTUP_TIMEOUT_SECONDS,
     CeleryWorker,

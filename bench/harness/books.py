@@ -1,4 +1,5 @@
-"""The books after a mixed load (bench/_mixed.py): every charge and credit once, exact integers.
+"""The books after a mixed load (bench/harness/mixed.py): every charge and credit once, exact
+integers.
 
 Sources compared, all after the stack has drained (top-ups credited by the worker, request logs
 flushed, webhooks delivered):
@@ -24,7 +25,8 @@ from dataclasses import dataclass, field
 
 import psycopg
 
-from bench._mixed import NANOS_PER_USD, ORG_CREDIT_USD, ROOT, Stack, Tally
+from bench.harness.mixed import NANOS_PER_USD, ORG_CREDIT_USD, Stack, Tally
+from bench.harness.stack import ROOT
 
 WALLETS_OFF_SQL = """
 WITH credited AS (

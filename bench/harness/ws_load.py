@@ -1,9 +1,9 @@
 """Streaming load for bench/ws.py: WebSocket chats through the gateway, or SSE straight at the fake.
 
 Run as its own process so its CPU is not counted as the server's:
-    python bench/_ws_load.py ws --url ws://127.0.0.1:8000/v1/ws --tokens-file tokens.txt \
+    python bench/harness/ws_load.py ws --url ws://127.0.0.1:8000/v1/ws --tokens-file tokens.txt \
         --model openai/gpt-4o-mini --concurrency 50 --duration 10 --warmup 2
-    python bench/_ws_load.py sse --url http://127.0.0.1:9100/v1/chat/completions \
+    python bench/harness/ws_load.py sse --url http://127.0.0.1:9100/v1/chat/completions \
         --model gpt-4o-mini --concurrency 50 --duration 10 --warmup 2
 
 Closed loop: each of `concurrency` sockets (or keep-alive connections) runs one streamed chat,

@@ -4,7 +4,7 @@ top-ups with webhooks, credits, session mints and refreshes, across many custome
 `stack_prepare` makes an organization with a live and a test secret key (manage.py, against the
 stack's database), mints one session per customer over HTTP and funds it; `traffic_run` then
 drives `concurrency` closed-loop clients for `seconds`, spread over the stack's web processes;
-bench/_mixed_check.py proves the books afterwards. Customers are checked out one client at a
+bench/harness/books.py proves the books afterwards. Customers are checked out one client at a
 time, so a refresh never races a request made with the token it replaces.
 
 Half the customers are live (`es_live_`: `openai/gpt-4o-mini` through the loopback fake
@@ -26,11 +26,11 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from pathlib import Path
 
 import httpx
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.harness.stack import ROOT
+
 NANOS_PER_USD = 1_000_000_000
 LIVE_MODEL = "openai/gpt-4o-mini"
 TEST_MODEL = "test/echo"

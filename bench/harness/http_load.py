@@ -1,7 +1,8 @@
 """A small closed-loop HTTP/1.1 load generator for bench/overhead.py (raw asyncio, keep-alive).
 
 Run as its own process so its CPU is not counted as the server's:
-    python bench/_load.py --url http://127.0.0.1:8000/v1/chat/completions --body '{...}' \
+    python bench/harness/http_load.py --url http://127.0.0.1:8000/v1/chat/completions \
+        --body '{...}' \
         --header 'Authorization: Bearer sk_live_…' --concurrency 32 --duration 10 --warmup 2
 
 Each of `concurrency` connections sends one request, reads the whole answer (Content-Length or
