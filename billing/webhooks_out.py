@@ -42,6 +42,9 @@ EVENT_TYPES = (
     "payout.paid",
     "payout.failed",
 )
+# Sent only on request ("Send test event" in the dashboard), to one endpoint whatever events it
+# chose; not an event endpoints subscribe to.
+PING_EVENT_TYPE = "ping"
 SIGNATURE_HEADER = "LLMGateway-Signature"
 # Seconds to wait after each failed attempt: 7 attempts over about 17 hours.
 RETRY_BACKOFF_SECONDS = (60, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600)
@@ -154,6 +157,16 @@ def _resolve(host: str, port: int) -> list[str]:
     return addresses
 
 
+def _scheme_and_port_check(scheme: str, port: int) -> None:
+    if scheme != "https":
+        raise WebhookUrlRejected("The URL must use https.", param="url")
+    if not _port_allowed(port):
+        raise WebhookUrlRejected(
+            f"The URL's port {port} is not allowed: use 443 (or a port the operator allows).",
+            param="url",
+        )
+
+
 def webhook_url_check(url: str, *, livemode: bool) -> CheckedTarget:
     """Refuse anything but https to public addresses (every address the name resolves to).
 
@@ -161,6 +174,9 @@ def webhook_url_check(url: str, *, livemode: bool) -> CheckedTarget:
     (local development). Called at registration and again before every delivery, whose
     connection then goes to the address checked here: a name re-pointed at a private address
     after registration (DNS rebinding) is caught, and no second lookup can differ.
+
+    What the URL alone decides (scheme, credentials, port) is refused before any DNS lookup:
+    a wrong scheme gets its own message at once, and a refused URL never makes us resolve it.
     """
     try:
         parts = urlsplit(url)
@@ -174,18 +190,24 @@ def webhook_url_check(url: str, *, livemode: bool) -> CheckedTarget:
     if parts.username or parts.password:
         raise WebhookUrlRejected("The URL must not carry credentials.", param="url")
     port = port or (443 if scheme == "https" else 80)
-    addresses = _resolve(host, port)
+    # Only a test-mode endpoint on loopback may differ from https on an allowed port, and only
+    # where the operator turned that on: anything else is refused before the lookup.
+    loopback_exception_possible = settings.WEBHOOK_ALLOW_HTTP_LOOPBACK and not livemode
+    if not loopback_exception_possible:
+        _scheme_and_port_check(scheme, port)
+    try:
+        addresses = _resolve(host, port)
+    except WebhookUrlRejected:
+        if scheme == "http":  # http was only possible to loopback: https is the fix to name
+            raise WebhookUrlRejected(
+                "The URL must use https (plain http only to this machine, in test mode).",
+                param="url",
+            ) from None
+        raise
     ips = [ipaddress.ip_address(address.split("%")[0]) for address in addresses]
-    loopback_http_allowed = (
-        settings.WEBHOOK_ALLOW_HTTP_LOOPBACK and not livemode and all(ip.is_loopback for ip in ips)
-    )
-    if scheme == "http" and not loopback_http_allowed:
-        raise WebhookUrlRejected("The URL must use https.", param="url")
-    if not loopback_http_allowed and not _port_allowed(port):
-        raise WebhookUrlRejected(
-            f"The URL's port {port} is not allowed: use 443 (or a port the operator allows).",
-            param="url",
-        )
+    loopback_http_allowed = loopback_exception_possible and all(ip.is_loopback for ip in ips)
+    if not loopback_http_allowed:
+        _scheme_and_port_check(scheme, port)
     if not loopback_http_allowed and any(_address_is_blocked(ip) for ip in ips):
         raise WebhookUrlRejected(
             "The URL's host resolves to a private, loopback, link-local or reserved address.",
@@ -264,6 +286,30 @@ def webhook_event_emit(*, project_id: str, livemode: bool, type: str, data: dict
             )
             tasks.webhook_deliver.delay_on_commit(delivery_id=delivery.pk)
     return event
+
+
+def webhook_endpoint_ping(*, endpoint: DeveloperWebhookEndpoint) -> WebhookDeliveryAttempt:
+    """A signed `ping` event to one endpoint, attempted now through the delivery path every
+    event takes (URL check, signature, recorded attempt). A failed ping is not retried: the
+    developer sees the result at once and sends another when the receiver is fixed."""
+    with transaction.atomic():
+        event = WebhookEvent.objects.create(
+            project_id=endpoint.project_id,
+            livemode=endpoint.livemode,
+            type=PING_EVENT_TYPE,
+            data={"endpoint": endpoint.pk, "url": endpoint.url},
+        )
+        delivery = WebhookDelivery.objects.create(
+            event=event, endpoint=endpoint, next_attempt_at=timezone.now()
+        )
+    attempt = webhook_delivery_attempt(delivery_id=delivery.pk)
+    if attempt is None:  # cannot happen: made just now, due, and no one else knows it yet
+        raise RuntimeError(f"ping delivery {delivery.pk} was claimed by someone else")
+    if not attempt.succeeded:
+        WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.PENDING
+        ).update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
+    return attempt
 
 
 def webhook_event_body(event: WebhookEvent) -> bytes:

@@ -36,6 +36,7 @@ project_patterns = [
     path("webhooks/", webhooks.webhooks, name="webhooks"),
     path("webhooks/new/", webhooks.webhook_create, name="webhook_create"),
     path("webhooks/<str:endpoint_id>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("webhooks/<str:endpoint_id>/test/", webhooks.webhook_test, name="webhook_test"),
     path(
         "webhooks/deliveries/<int:delivery_id>/resend/",
         webhooks.delivery_resend,

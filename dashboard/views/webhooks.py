@@ -12,6 +12,7 @@ from billing.webhooks_out import (
     webhook_delivery_resend,
     webhook_endpoint_create,
     webhook_endpoint_delete,
+    webhook_endpoint_ping,
 )
 from dashboard.access import org_page
 from dashboard.forms import WebhookEndpointForm
@@ -92,6 +93,34 @@ def webhook_delete(request: HttpRequest, endpoint_id: str) -> HttpResponse:
         )
     webhook_endpoint_delete(endpoint=endpoint)
     messages.success(request, f"Endpoint {endpoint.url} deleted.")
+    return redirect(_back(request))
+
+
+@org_page(with_project=True)
+@require_POST
+def webhook_test(request: HttpRequest, endpoint_id: str) -> HttpResponse:
+    """Send a signed `ping` to the endpoint now and say how it answered."""
+    dashboard = request.dashboard
+    endpoint = (
+        webhook_endpoints_for_project(project=dashboard.project, livemode=dashboard.livemode)
+        .filter(pk=endpoint_id)
+        .first()
+    )
+    if endpoint is None:
+        raise Http404("No such webhook endpoint.")
+    attempt = webhook_endpoint_ping(endpoint=endpoint)
+    if attempt.succeeded:
+        messages.success(
+            request,
+            f"Test event delivered to {endpoint.url}: HTTP {attempt.status_code} in "
+            f"{attempt.duration_ms} ms.",
+        )
+    else:
+        messages.error(
+            request,
+            f"Test event to {endpoint.url} failed: {attempt.error}. Fix the receiver and send "
+            "another.",
+        )
     return redirect(_back(request))
 
 
