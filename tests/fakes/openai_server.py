@@ -70,6 +70,8 @@ class FakeOpenAI:
     - `reply_text`: the assistant's answer instead of "Echo: <last user message>".
     - `tool_calls`: answer with these calls (`[{"name", "arguments"}]`, arguments a JSON
       string) instead of text, finish_reason "tool_calls"; streamed as OpenAI streams them.
+      Only requests that offer `tools` get them, and one whose last message is a `tool`
+      result is answered in text, as a model would.
     - `omit_usage`: answer without any `usage` (the gateway must count tokens itself).
     - `api_key`: when set, the only Bearer token accepted.
     """
@@ -279,7 +281,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._send_json(record, 200, payloads.model_object(model_id))
 
     def _chat(self, fake: FakeOpenAI, record: RecordedRequest, body: Any) -> None:
-        reply = payloads.ChatReply(body, reply_text=fake.reply_text, tool_calls=fake.tool_calls)
+        messages = body.get("messages") if isinstance(body, dict) else None
+        last = messages[-1] if isinstance(messages, list) and messages else None
+        answered = isinstance(last, dict) and last.get("role") == "tool"
+        # A model calls only tools it was offered, and answers in text once it has their
+        # results (an agent loop's second step).
+        tool_calls = fake.tool_calls if body.get("tools") and not answered else None
+        reply = payloads.ChatReply(body, reply_text=fake.reply_text, tool_calls=tool_calls)
         if not body.get("stream"):
             answer = reply.completion(include_usage=not fake.omit_usage)
             return self._send_json(record, 200, answer)
