@@ -60,6 +60,7 @@ organization_patterns = [
     path("payouts/", payouts.payouts, name="payouts"),
     path("payouts/request/", payouts.payout_request, name="payout_request"),
     path("payouts/onboarding/", payouts.connect_onboarding, name="connect_onboarding"),
+    path("payouts/onboarding/refresh/", payouts.connect_refresh, name="connect_refresh"),
     path("p/<str:project_id>/", include(project_patterns)),
 ]
 

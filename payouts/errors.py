@@ -3,19 +3,9 @@
 from llmgateway.errors import ApiError, InvalidRequest
 from wallets.errors import InsufficientBalance
 
-LIVEMODE_REQUIRED = "livemode_required"
 PAYOUTS_NOT_ENABLED = "payouts_not_enabled"
 PAYOUT_NOT_CANCELABLE = "payout_not_cancelable"
 PAYOUT_NOT_RETRYABLE = "payout_not_retryable"
-
-
-class LivemodeRequired(ApiError):
-    status = 403
-    code = LIVEMODE_REQUIRED
-    type = "permission_error"
-    default_message = (
-        "Stripe Connect onboarding and payouts are live-mode only: use an sk_live_ key."
-    )
 
 
 class ConnectNotConfigured(InvalidRequest):

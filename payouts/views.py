@@ -35,14 +35,16 @@ class ConnectOnboardingView(ApiView):
     @extend_schema(
         operation_id="connect_onboarding_create",
         summary="Start (or resume) Stripe Connect onboarding: an Express account link",
-        description="Live mode only. Creates the organization's Express connected account on "
-        "first use and returns a single-use onboarding URL on Stripe. `returnUrl` and "
+        description="In the key's mode. Creates the organization's Express connected account on "
+        "first use and returns a single-use onboarding URL on Stripe. In test mode without a "
+        "Stripe test key the simulated provider makes an account that is onboarded at once "
+        "(`url` is then the return URL). `returnUrl` and "
         "`refreshUrl` default to the operator's CONNECT_RETURN_URL and CONNECT_REFRESH_URL; "
         "given, they must be on one of the project's allowed origins or those URLs' origins.",
         request=ConnectOnboardingCreateSerializer,
         responses={
             200: ConnectOnboardingSerializer,
-            **_errors({403: "livemode_required (a test-mode key)", 502: "upstream_error"}),
+            **_errors({502: "upstream_error"}, 403),
         },
         tags=[TAG_CONNECT],
     )
@@ -104,7 +106,8 @@ class PayoutCollectionView(ApiView):
     @extend_schema(
         operation_id="payouts_create",
         summary="Pay out the organization's margin to its connected account",
-        description="Live mode only. Reserves `amount` (default: everything available) in "
+        description="In the key's mode (test payouts move test margin). Reserves `amount` "
+        "(default: everything available) in "
         "whole cents, at least 1.00 USD, and answers with the pending payout; the Stripe "
         "transfer follows (`payout.paid` or `payout.failed` webhook). Idempotent with "
         "`idempotencyKey` (or the Idempotency-Key header): a replay returns 200 with the "
@@ -116,7 +119,6 @@ class PayoutCollectionView(ApiView):
             **_errors(
                 {
                     402: "insufficient_balance (more than the available margin)",
-                    403: "livemode_required (a test-mode key)",
                     409: "payouts_not_enabled, idempotency_conflict",
                 }
             ),

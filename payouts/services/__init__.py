@@ -8,6 +8,7 @@ from payouts.services.automatic import (
 from payouts.services.connect import (
     OnboardingLink,
     connect_onboarding_start,
+    connected_account_refresh,
     connected_account_sync,
 )
 from payouts.services.payouts import (
@@ -26,6 +27,7 @@ __all__ = [
     "OnboardingLink",
     "PayoutTransferPending",
     "connect_onboarding_start",
+    "connected_account_refresh",
     "connected_account_sync",
     "payout_cancel",
     "payout_mark_failed",

@@ -15,8 +15,13 @@ from djstripe.models import Account as DjstripeAccount
 
 from billing import stripe_gateway
 from llmgateway.errors import InvalidRequest
-from payouts.errors import ConnectNotConfigured, ConnectProviderError, LivemodeRequired
+from payouts.errors import ConnectNotConfigured, ConnectProviderError
 from payouts.models import ConnectedAccount
+from payouts.services.simulated import (
+    account_is_simulated,
+    connect_simulated,
+    simulated_account_get_or_create,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -27,14 +32,16 @@ class OnboardingLink:
     url: str
 
 
-def _onboarding_url(value: str, *, setting: str, param: str) -> str:
+def _onboarding_url(value: str, *, setting: str, param: str, livemode: bool) -> str:
     url = value or getattr(settings, setting)
     if not url:
         raise InvalidRequest(
             f"Give {param} (or set {setting}): where Stripe sends the developer back.",
             param=param,
         )
-    if not url.startswith("https://"):
+    # Stripe takes http return URLs in test mode (local development), https only in live mode.
+    allowed = ("https://",) if livemode else ("https://", "http://")
+    if not url.startswith(allowed):
         raise InvalidRequest(f"{param} must be an https URL.", param=param)
     return url
 
@@ -42,17 +49,31 @@ def _onboarding_url(value: str, *, setting: str, param: str) -> str:
 def connect_onboarding_start(
     *, organization_id: str, livemode: bool, return_url: str = "", refresh_url: str = ""
 ) -> OnboardingLink:
-    """Create (once) or reuse the organization's Express account and make an onboarding link."""
-    if not livemode:
-        raise LivemodeRequired()
+    """Create (once) or reuse the organization's Express account and make an onboarding link.
+
+    Test mode uses Stripe's test mode with a test key, else the simulated provider, whose
+    account is onboarded at once: its link is the return URL itself.
+    """
+    existing = ConnectedAccount.objects.filter(
+        organization_id=organization_id, livemode=livemode
+    ).first()
+    if connect_simulated(livemode=livemode) or (
+        existing is not None and account_is_simulated(existing)
+    ):
+        account = simulated_account_get_or_create(organization_id=organization_id)
+        return OnboardingLink(account=account, url=return_url or settings.CONNECT_RETURN_URL)
     if not stripe_gateway.stripe_enabled(livemode=livemode):
         raise ConnectNotConfigured()
-    return_url = _onboarding_url(return_url, setting="CONNECT_RETURN_URL", param="returnUrl")
-    refresh_url = _onboarding_url(refresh_url, setting="CONNECT_REFRESH_URL", param="refreshUrl")
+    return_url = _onboarding_url(
+        return_url, setting="CONNECT_RETURN_URL", param="returnUrl", livemode=livemode
+    )
+    refresh_url = _onboarding_url(
+        refresh_url, setting="CONNECT_REFRESH_URL", param="refreshUrl", livemode=livemode
+    )
     try:
-        account = ConnectedAccount.objects.filter(
+        account = existing or _connected_account_create(
             organization_id=organization_id, livemode=livemode
-        ).first() or _connected_account_create(organization_id=organization_id, livemode=livemode)
+        )
         url = stripe_gateway.account_link_create(
             livemode=livemode,
             account_id=account.stripe_account_id,
@@ -88,6 +109,30 @@ def _connected_account_create(*, organization_id: str, livemode: bool) -> Connec
             DjstripeAccount.objects.get_or_create(id=info.id, defaults={"livemode": livemode})
     except IntegrityError:
         return ConnectedAccount.objects.get(organization_id=organization_id, livemode=livemode)
+    return account
+
+
+def connected_account_refresh(*, organization_id: str, livemode: bool) -> ConnectedAccount | None:
+    """Ask Stripe for the account now (where no `account.updated` webhook reaches this gateway,
+    e.g. on a laptop) and apply it; the simulated account has nothing to ask."""
+    account = ConnectedAccount.objects.filter(
+        organization_id=organization_id, livemode=livemode
+    ).first()
+    if account is None or account_is_simulated(account):
+        return account
+    try:
+        info = stripe_gateway.connect_account_retrieve(
+            livemode=livemode, account_id=account.stripe_account_id
+        )
+    except stripe_gateway.StripeUnavailable as error:
+        raise ConnectProviderError() from error
+    ConnectedAccount.objects.filter(pk=account.pk).update(
+        details_submitted=info.details_submitted,
+        payouts_enabled=info.payouts_enabled,
+        charges_enabled=info.charges_enabled,
+        updated_at=timezone.now(),
+    )
+    account.refresh_from_db()
     return account
 
 

@@ -26,7 +26,6 @@ from llmgateway.models import Project
 from llmgateway.money import nanos_to_usd, usd_to_nanos
 from payouts.errors import (
     InsufficientMargin,
-    LivemodeRequired,
     PayoutNotCancelable,
     PayoutNotRetryable,
     PayoutsNotEnabled,
@@ -38,6 +37,7 @@ from payouts.services.ledger import (
     payout_release_post,
     payout_reserve_post,
 )
+from payouts.services.simulated import account_is_simulated, simulated_transfer_id
 
 logger = logging.getLogger(__name__)
 Status = Payout.Status
@@ -69,13 +69,14 @@ def payout_request(
 ) -> tuple[Payout, bool]:
     """Reserve margin for a payout and create it (pending); `amount_nanos` None means all.
 
+    Either mode: a test-mode payout moves test margin to the organization's test connected
+    account (Stripe's test mode, or the simulated provider without a Stripe test key).
+
     Who asked is the project whose key called (`project_id`) or the dashboard member
     (`requested_by_id`). Returns `(payout, created)`: a key the organization already used
     returns that payout, whichever of its projects or members sent it; never another
     organization's.
     """
-    if not livemode:
-        raise LivemodeRequired()
     minimum = payout_minimum_nanos()
     requested = None if amount_nanos is None else whole_cents(amount_nanos)
     if requested is not None and requested < minimum:
@@ -198,6 +199,8 @@ def _payout_claim(payout_id: str) -> Payout | None:
 
 
 def _transfer(payout: Payout) -> str:
+    if account_is_simulated(payout.connected_account):
+        return simulated_transfer_id(transfer_idempotency_key=payout.transfer_idempotency_key)
     if payout.transfer_attempts > 1:
         # Stripe forgets idempotency keys after 24 hours: before repeating a transfer that may
         # have been made, look for it by its group (the payout id).

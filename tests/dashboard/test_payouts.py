@@ -14,14 +14,14 @@ from wallets.selectors import organization_balance
 pytestmark = pytest.mark.django_db
 
 
-def margin_earn(organization, amount_nanos: int) -> None:
-    """Margin as a live top-up accrues it: payment clearing → the organization's margin."""
+def margin_earn(organization, amount_nanos: int, *, livemode: bool = True) -> None:
+    """Margin as a top-up accrues it: payment clearing → the organization's margin."""
     wallet_services.account_transfer(
         from_account=wallet_services.account_for_system(
-            kind=LedgerAccount.Kind.PAYMENT_CLEARING, livemode=True
+            kind=LedgerAccount.Kind.PAYMENT_CLEARING, livemode=livemode
         ),
         to_account=wallet_services.account_for_organization(
-            organization_id=organization.pk, kind=LedgerAccount.Kind.ORG_MARGIN, livemode=True
+            organization_id=organization.pk, kind=LedgerAccount.Kind.ORG_MARGIN, livemode=livemode
         ),
         amount_nanos=amount_nanos,
         kind=LedgerTransaction.Kind.TOPUP,
@@ -52,10 +52,59 @@ def test_developers_cannot_see_or_request_payouts(developer_client, organization
     assert not Payout.objects.exists()
 
 
-def test_test_mode_says_payouts_are_live_only(owner_client, organization):
+def test_test_mode_offers_a_rehearsal_with_the_simulated_provider(
+    owner_client, organization, settings
+):
+    settings.STRIPE_TEST_SECRET_KEY = ""
     page = owner_client.get(org_url(organization, "payouts/")).content.decode()
-    assert 'id="payouts-live-only"' in page
-    assert 'id="payout-form"' not in page
+    assert 'id="payouts-test-mode"' in page
+    assert "simulated provider" in page
+    assert 'id="payout-form"' in page and 'id="connect-onboarding"' in page
+
+
+@pytest.fixture
+def tasks_inline():
+    """The transfer task runs in this process, as without Redis (and not on a worker's queue)."""
+    from llmgateway import celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+def test_a_test_mode_payout_is_rehearsed_end_to_end_offline(
+    owner_client, organization, settings, tasks_inline, django_capture_on_commit_callbacks
+):
+    """No Stripe test key: connect (simulated, onboarded at once), then pay out test margin;
+    the live books are untouched."""
+    settings.STRIPE_TEST_SECRET_KEY = ""
+    connected = owner_client.post(org_url(organization, "payouts/onboarding/"), follow=True)
+    assert "Simulated test account acct_sim_" in connected.content.decode()
+    assert 'id="payouts-enabled"' in connected.content.decode()
+    margin_earn(organization, 3 * USD + 7, livemode=False)
+    confirm = owner_client.post(org_url(organization, "payouts/request/"), {"amount_usd": "1.25"})
+    assert "Pay out $1.25 to your test connected account" in confirm.content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        done = owner_client.post(
+            org_url(organization, "payouts/request/"),
+            {"amount_usd": "1.25", "confirmed": "yes", "idempotency_key": "dashboard-rehearsal"},
+            follow=True,
+        )
+
+    payout = Payout.objects.get(organization=organization)
+    assert (payout.livemode, payout.status, payout.amount_nanos) == (False, "paid", 1_250_000_000)
+    assert payout.transfer_id.startswith("tr_sim_")
+    assert f"Payout {payout.pk} of $1.25 requested." in done.content.decode()
+    test_books = organization_balance(organization_id=organization.pk, livemode=False)
+    assert (test_books.margin_available_nanos, test_books.margin_paid_nanos) == (
+        1_750_000_007,
+        1_250_000_000,
+    )
+    live_books = organization_balance(organization_id=organization.pk, livemode=True)
+    assert (live_books.margin_available_nanos, live_books.margin_paid_nanos) == (0, 0)
+    assert_ledger_ok()
 
 
 def test_live_page_shows_connect_status_and_margin(owner_client, payable):
@@ -110,11 +159,11 @@ def test_payout_refusals_are_shown_on_the_form(owner_client, organization):
     too_much = owner_client.post(
         org_url(organization, "payouts/request/"), {"amount_usd": "4", "confirmed": "yes"}
     )
-    assert "more than the 3.00 USD of margin available" in too_much.content.decode()
+    assert "That is more than the $3.00 of margin available." in too_much.content.decode()
     below_minimum = owner_client.post(
         org_url(organization, "payouts/request/"), {"amount_usd": "0.50", "confirmed": "yes"}
     )
-    assert "A payout is at least 1.00 USD" in below_minimum.content.decode()
+    assert "A payout is at least $1.00, in whole cents." in below_minimum.content.decode()
     assert not Payout.objects.exists()
 
 
@@ -122,4 +171,7 @@ def test_onboarding_without_stripe_keys_explains_itself(owner_client, organizati
     settings.STRIPE_LIVE_SECRET_KEY = ""
     live(owner_client)
     response = owner_client.post(org_url(organization, "payouts/onboarding/"), follow=True)
-    assert "Stripe Connect is not configured for this mode" in response.content.decode()
+    assert (
+        "Stripe Connect is not configured for live mode on this gateway: its operator sets "
+        "STRIPE_LIVE_SECRET_KEY." in response.content.decode()
+    )

@@ -115,11 +115,30 @@ def test_everything_when_less_than_a_dollar_is_available_is_refused(
     assert "0.990000009" in error["message"]
 
 
-def test_test_mode_key_is_refused_on_live_only_endpoints(api, earned):
-    for path in ("/v1/payouts", "/v1/connect/onboarding"):
-        error = assert_error(api.post(path, {}), 403, "livemode_required")
-        assert "sk_live_" in error["message"]
-    assert not Payout.objects.exists()
+def test_a_test_key_rehearses_payouts_on_test_margin_with_the_simulated_provider(
+    api, organization, earned, settings, django_capture_on_commit_callbacks
+):
+    """No Stripe test key: the simulated Connect account is onboarded at once and its transfer
+    succeeds at once; the live margin (`earned`) is untouched."""
+    settings.STRIPE_TEST_SECRET_KEY = ""
+    assert_error(api.post("/v1/payouts", {}), 409, "payouts_not_enabled")
+    onboarding = api.post("/v1/connect/onboarding", {})
+    assert onboarding.status_code == 200, onboarding.content
+    assert onboarding.json()["accountId"].startswith("acct_sim_")
+    assert api.get("/v1/connect/status").json()["payoutsEnabled"] is True
+    margin_earn(organization, 7 * USD + 5, livemode=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post("/v1/payouts", {"amount": "2.50"})
+
+    assert response.status_code == 201, response.content
+    assert response.json()["livemode"] is False
+    payout = Payout.objects.get()
+    assert (payout.status, payout.amount_nanos, payout.livemode) == ("paid", 2_500_000_000, False)
+    assert payout.transfer_id == f"tr_sim_{payout.transfer_idempotency_key}"
+    balance = api.get("/v1/balance").json()
+    assert (balance["marginAvailable"], balance["marginPaid"]) == ("4.500000005", "2.50")
+    assert_ledger_ok()
 
 
 def test_without_payouts_enabled_a_payout_is_refused(live_api, organization, stripe_connect):

@@ -7,7 +7,7 @@ import time
 from decimal import Decimal
 
 import pytest
-from llmgateway_server import LLMGateway, Payout, PermissionDeniedError
+from llmgateway_server import ConflictError, LLMGateway, Payout
 
 from payouts import services
 from tests.factories import USD, assert_ledger_ok
@@ -94,7 +94,7 @@ def test_onboard_then_pay_out_margin_once_per_key(live_gateway, stripe_connect, 
     assert_ledger_ok()
 
 
-def test_payouts_need_a_live_key(gateway):
-    with pytest.raises(PermissionDeniedError) as refused:
+def test_test_mode_payouts_need_a_connected_account(gateway):
+    with pytest.raises(ConflictError) as refused:
         gateway.payouts.create()
-    assert (refused.value.status, refused.value.code) == (403, "livemode_required")
+    assert (refused.value.status, refused.value.code) == (409, "payouts_not_enabled")
