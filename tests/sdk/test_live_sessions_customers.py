@@ -39,6 +39,7 @@ def test_a_minted_session_works_in_the_browser_until_revoked(gateway, live_serve
     seconds_left = (session.expires_at - datetime.now(UTC)).total_seconds()
     assert 590 < seconds_left <= 600
     assert session.raw["sessionToken"] == session.session_token
+    assert session.allowed_origins == ("https://app.example",)
     answer = browser_get(live_server_url, session.session_token)
     assert answer.status_code == 200, answer.text
     assert answer.json()["id"] == session.wallet_id

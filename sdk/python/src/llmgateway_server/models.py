@@ -69,7 +69,8 @@ class SessionScope(ApiObject):
 
 @dataclass(frozen=True, kw_only=True)
 class Session(ApiObject):
-    """A browser session: hand `session_token` to the end user's browser, nothing else."""
+    """A browser session: hand `to_dict()` (it holds no secret) to the end user's browser; the
+    client there needs the token and may use `expiresAt` and `allowedOrigins`."""
 
     id: str
     session_token: str
@@ -78,6 +79,8 @@ class Session(ApiObject):
     expires_at: datetime
     livemode: bool
     scope: SessionScope
+    # The project's allowed page origins: the browser client names a refused one with them.
+    allowed_origins: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Session:
@@ -89,6 +92,7 @@ class Session(ApiObject):
             expires_at=timestamp(data["expiresAt"]),
             livemode=bool(data["livemode"]),
             scope=SessionScope.from_dict(data.get("scope") or {}),
+            allowed_origins=tuple(data.get("allowedOrigins") or ()),
             raw=data,
         )
 
