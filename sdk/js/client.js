@@ -50,7 +50,8 @@ export class LLMGatewayError extends Error {
  * Retry-After). Never another 4xx: a blocked customer or a refused origin stays refused.
  */
 export function isRetryable(error) {
-  if (!(error instanceof LLMGatewayError)) return error instanceof TypeError; // fetch's network failure
+  // fetch() rejects with a TypeError when the network (or a refused preflight) fails.
+  if (!(error instanceof LLMGatewayError)) return error instanceof TypeError;
   if (RETRYABLE_CODES.has(error.code)) return true;
   return error.status === 429 || (typeof error.status === "number" && error.status >= 500);
 }

@@ -21,7 +21,9 @@ const SESSION = {
   expiresAt: new Date(Date.now() + 3600e3).toISOString(),
   allowedOrigins: ["https://app.example"],
 };
-const REFUSED = `This page's origin ${PAGE} is not allowed for this project: add it in the dashboard (Project → Allowed origins).`;
+const REFUSED =
+  `This page's origin ${PAGE} is not allowed for this project: ` +
+  "add it in the dashboard (Project → Allowed origins).";
 
 /** A server answering each request with the next of `answers` ({status, body, headers}). */
 async function gatewayAnswering(answers) {
@@ -94,7 +96,12 @@ test("a network failure on an origin the session doesn't list is origin_not_allo
     calls += 1;
     return fetch(...args);
   };
-  const client = createClient({ baseUrl, session: SESSION, pageOrigin: PAGE, fetch: countingFetch });
+  const client = createClient({
+    baseUrl,
+    session: SESSION,
+    pageOrigin: PAGE,
+    fetch: countingFetch,
+  });
   assert.equal(client.originAllowed(), false);
   await assert.rejects(client.balance(), (error) => {
     assert.ok(error instanceof LLMGatewayError);
