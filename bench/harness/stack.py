@@ -141,7 +141,7 @@ def migrations_fingerprint() -> str:
     return digest.hexdigest()[:10]
 
 
-def fresh_database(base_env: dict) -> str:
+def fresh_database(base_env: dict, name: str = BENCH_DB) -> str:
     """A fresh bench database cloned from a migrated template (`migrate` takes ~45 s once)."""
     template = f"llmgw_bench_tpl_{migrations_fingerprint()}"
     if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
@@ -153,9 +153,9 @@ def fresh_database(base_env: dict) -> str:
             env={**base_env, "DATABASE_URL": f"{PG}/{template}"},
             check=True,
         )
-    psql(f'DROP DATABASE IF EXISTS "{BENCH_DB}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{BENCH_DB}" TEMPLATE "{template}"')
-    return f"{PG}/{BENCH_DB}"
+    psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    return f"{PG}/{name}"
 
 
 def manage(env: dict, *args: str) -> str:
