@@ -19,7 +19,7 @@ from llmgateway.api import InternalError, database_unreachable
 from llmgateway.errors import ApiError, InvalidRequest, RequestTooLarge, ServiceUnavailable
 from llmgateway.money import nanos_to_usd
 from llmgateway.parsers import contains_nul
-from proxy import gateway, responses_api, responses_stream
+from proxy import gateway, responses_api, responses_output, responses_stream
 from proxy.auth import authenticate_bearer
 
 logger = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ async def responses(caller: Caller) -> Reply:
     if not call.stream:
         completion = await gateway.chat_complete(call, chat, worst)
         return _billed(
-            json_reply(responses_api.response_from_completion(request, completion)), call
+            json_reply(responses_output.response_from_completion(request, completion)), call
         )
     stream = await gateway.chat_stream_open(call, chat, worst)
     render = responses_stream.response_events(request)

@@ -1,6 +1,7 @@
 """The billed endpoints served straight from ASGI, ahead of Django's request handler.
 
-Under a real server, `POST /v1/chat/completions`, `/v1/embeddings` and `/v1/images/generations`
+Under a real server, `POST /v1/chat/completions`, `/v1/responses`, `/v1/embeddings` and
+`/v1/images/generations`
 are the hot path, and Django's handler around them (the request object, the middleware chain,
 URL resolving, the start/finish signals, the response object) was measured at about a fifth of
 the server's CPU per request (docs/performance.md). Here those requests go to proxy.endpoints

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from llmgateway.api_schema import ERROR_DESCRIPTIONS
+from proxy.openapi_responses import RESPONSES_OK, RESPONSES_REQUEST
 
 ERROR = {"$ref": "#/components/schemas/Error"}
 SECURITY = [{"bearer": []}]
@@ -378,6 +379,15 @@ def gateway_paths() -> dict[str, Any]:
                         "text/event-stream": {"schema": SSE_EVENT},
                     },
                 },
+                errors=_BILLED_ERRORS,
+            )
+        },
+        "/v1/responses": {
+            "post": _operation(
+                "responses_create",
+                "OpenAI's Responses API, stateless, billed like chat (`stream` for SSE events)",
+                request=RESPONSES_REQUEST,
+                ok={**RESPONSES_OK, "headers": BILLING_HEADERS},
                 errors=_BILLED_ERRORS,
             )
         },

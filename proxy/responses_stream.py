@@ -22,9 +22,9 @@ from llmgateway import ids
 from llmgateway.money import nanos_to_usd
 from proxy import gateway
 from proxy.providers.base import StreamDelta
-from proxy.responses_api import (
+from proxy.responses_api import ResponsesRequest
+from proxy.responses_output import (
     INCOMPLETE_REASONS,
-    ResponsesRequest,
     function_call_item,
     message_item,
     output_text_part,

@@ -41,6 +41,7 @@ LIVE_OPERATIONS = {"payouts_create", "payouts_list", "payouts_retrieve", "connec
 # real test model of the right kind, so the billed path runs too, not only the 404.
 GATEWAY_MODELS = {
     "chat_completions_create": "test/echo",
+    "responses_create": "test/echo",
     "embeddings_create": "test/embed",
     "images_generate": "test/image",
     "models_list": None,
