@@ -157,7 +157,7 @@ def test_sign_up_to_key_to_top_up_to_revenue_to_payout(
     assert "$8.333333333" in page.inner_text("#customer-rows")
     page.click("#customer-rows >> text=student_7")
     assert page.inner_text("#wallet-balance") == "$8.333333333"
-    assert "+8.333333333" in page.inner_text("#ledger")
+    assert "+$8.333333333" in page.inner_text("#ledger")
     keep(page, "customer")
 
     # Revenue: today's top-up and margin are in the charts.
@@ -174,7 +174,7 @@ def test_sign_up_to_key_to_top_up_to_revenue_to_payout(
     organization = Organization.objects.get(name="Hopper Labs")
     onboard_with_live_margin(organization, connect_fake, settings, margin_nanos=5_000_000_000)
     page.click("nav.side >> text=Payouts")
-    assert page.locator("#payouts-live-only").count() == 1
+    assert page.locator("#payouts-test-mode").count() == 1
     page.click("#mode-switch")
     page.wait_for_selector("#mode-banner[data-mode=live]")
     assert page.inner_text("#margin-available") == "$5.00"
