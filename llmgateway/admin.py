@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponseRedirect
 from django.urls import path, reverse
 
 from llmgateway import services as tenancy
+from llmgateway.admin_stripe import djstripe_admin_trim
 from llmgateway.errors import ApiError
 from llmgateway.models import ApiKey, Membership, Organization, Project
 from llmgateway.money import usd_display
@@ -356,3 +357,6 @@ class ApiKeyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 "(those are never accepted as a bearer, so there is nothing to revoke).",
                 messages.WARNING,
             )
+
+
+djstripe_admin_trim()
