@@ -3,9 +3,10 @@
 Under a real server, `POST /v1/chat/completions`, `/v1/responses`, `/v1/embeddings` and
 `/v1/images/generations` are the hot path, and Django's handler around them (the request
 object, the middleware chain, URL resolving, the start/finish signals, the response object) was
-measured at about a fifth of the server's CPU per request (docs/performance.md). Here those requests go to proxy.endpoints
-directly, and the answer carries what Django's middleware would have added to it: the security
-and X-Frame-Options headers, CORS on these session paths, Content-Length. A parity test
+measured at about a fifth of the server's CPU per request (docs/performance.md). Here those
+requests go to proxy.endpoints directly, and the answer carries what Django's middleware would
+have added to it: the security and X-Frame-Options headers, CORS on these session paths,
+Content-Length. A parity test
 (tests/proxy/test_front.py) holds the two paths to the same status, headers and body.
 
 Only the plain case is served here; anything Django has more to say about goes to Django
