@@ -6,7 +6,8 @@ counts each of them (docs/models.md, "What a hold covers"):
 
 - message text and structured message fields: exact with the model's tokenizer (proxy/tokens.py);
 - `tools` / `functions` and `response_format`: the tokens of their JSON text, plus a fixed
-  overhead per tool (OpenAI renders tools in a terser form, so this is an upper bound);
+  overhead per tool (OpenAI renders tools in a terser form, so this is an upper bound), plus
+  the tool-use system prompt Anthropic adds when Claude is sent tools;
 - an image part: OpenAI's published rule for the model's family — tiles of 512 px after
   scaling into 2048 px and a 768 px short side (`detail: low`: the base only), or 32 px patches
   for the patch-priced families. The size is read from a `data:` URL's header; an image given by
@@ -32,6 +33,10 @@ from typing import Any
 from proxy import tokens
 
 TOKENS_PER_TOOL = 12  # the namespace and per-function framing OpenAI adds around each tool
+# The system prompt Anthropic adds to any request with tools (its docs: 346 tokens for Claude
+# 4.x with tool_choice auto or none, 313 with any or tool); a structured-output
+# `response_format` is sent to Claude as a forced tool (proxy/providers/anthropic_request.py).
+ANTHROPIC_TOOL_USE_SYSTEM_TOKENS = 346
 AUDIO_BYTES_PER_TOKEN = 100
 FILE_BYTES_PER_TOKEN = 2
 _HEADER_BASE64_CHARS = 96 * 1024  # enough of a data URL to find any common header (EXIF too)
@@ -203,4 +208,9 @@ def chat_prompt_tokens(
         value = options.get(key)
         if isinstance(value, dict):
             total += tokens.count_text_tokens(json.dumps(value, sort_keys=True), model=model)
+    response_format = options.get("response_format")
+    structured = isinstance(response_format, dict) and response_format.get("type") != "text"
+    uses_tools = definitions or structured
+    if uses_tools and model.rsplit("/", 1)[-1].startswith("claude"):
+        total += ANTHROPIC_TOOL_USE_SYSTEM_TOKENS
     return total

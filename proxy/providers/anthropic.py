@@ -1,9 +1,11 @@
-"""Adapter for Anthropic's Messages API: OpenAI-style chat in, OpenAI-style results out.
+"""Adapter for Anthropic's Messages API: OpenAI-style chat in, OpenAI-style answers out.
 
-Translation: system (and developer) messages become the `system` string; user and assistant
-messages keep their order, text and image parts; `stop` becomes `stop_sequences`. Usage:
-cache writes (`cache_creation_input_tokens`) are billed as input, cache reads
-(`cache_read_input_tokens`) as cached input.
+The request translation (messages, tool calls and results, tools, tool_choice, structured
+output, images) is in proxy/providers/anthropic_request.py, the answer's (text and tool_use
+blocks, plain and streamed, as OpenAI's completion and chunks) in anthropic_answer.py: the
+results carry the translated OpenAI answer as `raw`, so the gateway passes it on like an
+OpenAI-compatible upstream's. Usage: cache writes (`cache_creation_input_tokens`) are billed as
+input, cache reads (`cache_read_input_tokens`) as cached input.
 """
 
 from __future__ import annotations
@@ -15,18 +17,19 @@ from typing import Any
 import httpx
 
 from proxy import tokens
+from proxy.providers.anthropic_answer import (
+    ChunkTranslator,
+    completion_json,
+    finish_reason,
+    message_from_anthropic,
+)
+from proxy.providers.anthropic_request import ToolsPlan, to_anthropic_messages, tools_plan
 from proxy.providers.base import (
-    FINISH_CONTENT_FILTER,
-    FINISH_LENGTH,
-    FINISH_STOP,
-    FINISH_TOOL_CALLS,
     ChatRequest,
     ChatResult,
     Provider,
-    StreamDelta,
     StreamEnd,
     StreamEvent,
-    UnsupportedOperation,
     UpstreamError,
     Usage,
     redact_secret,
@@ -34,87 +37,16 @@ from proxy.providers.base import (
 from proxy.providers.http import json_bytes, post_json, shared_client
 from proxy.providers.sse import iter_sse
 
+__all__ = ["ANTHROPIC_VERSION", "DEFAULT_MAX_TOKENS", "AnthropicProvider", "to_anthropic_messages"]
+
 ANTHROPIC_VERSION = "2023-06-01"
 # Anthropic requires max_tokens; used when a request sets none.
 DEFAULT_MAX_TOKENS = 4096
 # Anthropic's temperature range is 0..1 where OpenAI's is 0..2.
 MAX_TEMPERATURE = 1.0
-FINISH_REASONS = {
-    "end_turn": FINISH_STOP,
-    "stop_sequence": FINISH_STOP,
-    "pause_turn": FINISH_STOP,
-    "max_tokens": FINISH_LENGTH,
-    "model_context_window_exceeded": FINISH_LENGTH,
-    "tool_use": FINISH_TOOL_CALLS,
-    "refusal": FINISH_CONTENT_FILTER,
-}
 # HTTP statuses Anthropic uses for the error types it can send inside a stream.
 _STREAM_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429}
 _ERROR_SNIPPET_CHARS = 300
-
-
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(part.get("text", ""))
-            for part in content
-            if isinstance(part, dict) and part.get("type") == "text"
-        )
-    return ""
-
-
-def _image_block(part: dict[str, Any]) -> dict[str, Any]:
-    image = part.get("image_url")
-    url = image.get("url") if isinstance(image, dict) else image
-    if not isinstance(url, str) or not url:
-        raise UnsupportedOperation("An image_url part needs a url.")
-    if url.startswith("data:"):
-        header, _, data = url.partition(",")
-        media_type = header.removeprefix("data:").removesuffix(";base64")
-        return {
-            "type": "image",
-            "source": {"type": "base64", "media_type": media_type, "data": data},
-        }
-    return {"type": "image", "source": {"type": "url", "url": url}}
-
-
-def _content_blocks(content: Any) -> str | list[dict[str, Any]]:
-    if isinstance(content, str):
-        return content
-    if not isinstance(content, list):
-        raise UnsupportedOperation("Message content must be a string or a list of parts.")
-    blocks: list[dict[str, Any]] = []
-    for part in content:
-        kind = part.get("type") if isinstance(part, dict) else None
-        if kind == "text":
-            blocks.append({"type": "text", "text": str(part.get("text", ""))})
-        elif kind == "image_url":
-            blocks.append(_image_block(part))
-        else:
-            raise UnsupportedOperation(f"Content parts of type {kind!r} are not supported here.")
-    return blocks
-
-
-def to_anthropic_messages(
-    messages: list[dict[str, Any]],
-) -> tuple[str | None, list[dict[str, Any]]]:
-    """(system, messages) for the Messages API from OpenAI-style chat messages."""
-    system_parts: list[str] = []
-    translated: list[dict[str, Any]] = []
-    for message in messages:
-        role = message.get("role")
-        if role in ("system", "developer"):
-            system_parts.append(_text_of(message.get("content")))
-        elif role in ("user", "assistant"):
-            translated.append({"role": role, "content": _content_blocks(message.get("content"))})
-        else:
-            raise UnsupportedOperation(f"Messages with role {role!r} are not supported here.")
-    if not translated:
-        raise UnsupportedOperation("At least one user or assistant message is required.")
-    system = "\n\n".join(part for part in system_parts if part)
-    return system or None, translated
 
 
 def usage_from_anthropic(data: Any) -> Usage | None:
@@ -162,12 +94,14 @@ class AnthropicProvider(Provider):
             "Accept": "application/json",
         }
 
-    def _body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
+    def _body(self, request: ChatRequest, *, stream: bool) -> tuple[dict[str, Any], ToolsPlan]:
         system, messages = to_anthropic_messages(request.messages)
+        plan = tools_plan(request.extra)
         body: dict[str, Any] = {
             "model": request.model,
             "messages": messages,
             "max_tokens": request.max_tokens or DEFAULT_MAX_TOKENS,
+            **plan.fields,
         }
         if system:
             body["system"] = system
@@ -179,7 +113,7 @@ class AnthropicProvider(Provider):
             body["stop_sequences"] = list(request.stop)
         if stream:
             body["stream"] = True
-        return body
+        return body, plan
 
     def _error(self, status: int, content: bytes) -> UpstreamError:
         error_type = None
@@ -207,7 +141,7 @@ class AnthropicProvider(Provider):
         return UpstreamError(502, f"Could not reach {self.name}.", code="connection_error")
 
     async def chat(self, request: ChatRequest) -> ChatResult:
-        body = self._body(request, stream=False)
+        body, plan = self._body(request, stream=False)
         try:
             status, content = await post_json(
                 self.messages_url, json_bytes(body), headers=self._headers()
@@ -222,22 +156,32 @@ class AnthropicProvider(Provider):
             answer = None
         if not isinstance(answer, dict):
             raise UpstreamError(502, f"{self.name} sent an answer that is not a JSON object.")
-        content = _text_of(answer.get("content"))
-        usage = usage_from_anthropic(answer.get("usage"))
+        translated = message_from_anthropic(
+            answer.get("content"), structured_output_tool=plan.structured_output_tool
+        )
+        reported = usage_from_anthropic(answer.get("usage"))
+        usage = reported or _counted_usage(request, translated.text + translated.tool_text)
+        finish = finish_reason(
+            answer.get("stop_reason"), structured_output=plan.structured_output_tool is not None
+        )
+        model = str(answer.get("model") or request.model)
         return ChatResult(
-            content=content,
-            finish_reason=FINISH_REASONS.get(answer.get("stop_reason") or "", FINISH_STOP),
-            usage=usage or _counted_usage(request, content),
-            usage_reported=usage is not None,
-            model=str(answer.get("model") or request.model),
+            content=translated.text,
+            finish_reason=finish,
+            usage=usage,
+            usage_reported=reported is not None,
+            model=model,
+            raw=completion_json(translated=translated, finish=finish, usage=usage, model=model),
         )
 
     async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        body = self._body(request, stream=True)
+        body, plan = self._body(request, stream=True)
+        translator = ChunkTranslator(
+            model=request.model, structured_output_tool=plan.structured_output_tool
+        )
         reported: dict[str, Any] = {}
         stop_reason: str | None = None
         finished = False
-        pieces: list[str] = []
         try:
             async with shared_client().stream(
                 "POST", self.messages_url, json=body, headers=self._headers()
@@ -250,12 +194,12 @@ class AnthropicProvider(Provider):
                     if kind == "message_start":
                         message = data.get("message") or {}
                         reported.update(message.get("usage") or {})
+                    elif kind == "content_block_start":
+                        for delta in translator.block_start(data):
+                            yield delta
                     elif kind == "content_block_delta":
-                        delta = data.get("delta") or {}
-                        text = delta.get("text") if delta.get("type") == "text_delta" else None
-                        if isinstance(text, str) and text:
-                            pieces.append(text)
-                            yield StreamDelta(text)
+                        for delta in translator.block_delta(data):
+                            yield delta
                     elif kind == "message_delta":
                         stop_reason = (data.get("delta") or {}).get("stop_reason") or stop_reason
                         # Counts here are cumulative and replace message_start's.
@@ -271,10 +215,14 @@ class AnthropicProvider(Provider):
         if not finished:
             raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
         usage = usage_from_anthropic(reported) if reported else None
+        finish = finish_reason(
+            stop_reason, structured_output=plan.structured_output_tool is not None
+        )
         yield StreamEnd(
-            finish_reason=FINISH_REASONS.get(stop_reason or "", FINISH_STOP),
-            usage=usage or _counted_usage(request, "".join(pieces)),
+            finish_reason=finish,
+            usage=usage or _counted_usage(request, "".join(translator.pieces)),
             usage_reported=usage is not None,
+            raw=translator.finish_chunk(finish),
         )
 
     def _event_data(self, data: str) -> dict[str, Any]:

@@ -58,9 +58,10 @@ class ChatResult:
     usage: Usage
     usage_reported: bool  # False: the upstream sent no usage and it was counted here
     model: str  # the model name the upstream answered with
-    # The upstream's whole answer, for adapters of OpenAI-compatible upstreams: the gateway
-    # passes it on (tool calls, refusal, logprobs, ...) changing only what it owns (the model
-    # id, usage when the upstream gave none). None: the gateway builds the answer from the rest.
+    # The whole answer in OpenAI's shape: the upstream's own (OpenAI-compatible adapters) or
+    # the adapter's translation (Anthropic). The gateway passes it on (tool calls, refusal,
+    # logprobs, ...) changing only what it owns (the model id, usage when the upstream gave
+    # none). None: the gateway builds the answer from the rest (the local test models).
     raw: dict[str, Any] | None = None
 
 
@@ -70,8 +71,9 @@ class StreamDelta:
 
     `content` is its text (a refusal's text too), `tool_text` the tool-call names and argument
     fragments it carries: both are output the client received, billed when a stream is cut
-    short. `raw` is the upstream's own chunk (OpenAI-compatible adapters), passed on as it is
-    but for the fields the gateway owns; None when the gateway renders the chunk itself.
+    short. `raw` is the chunk in OpenAI's shape — the upstream's own (OpenAI-compatible adapters)
+    or the adapter's translation (Anthropic) — passed on as it is but for the fields the
+    gateway owns; None when the gateway renders the chunk itself.
     """
 
     content: str
@@ -86,7 +88,7 @@ class StreamEnd:
     finish_reason: str
     usage: Usage
     usage_reported: bool
-    # The upstream's chunk that carried `finish_reason` (OpenAI-compatible adapters): held
+    # The chunk that carried `finish_reason` (adapters that set `StreamDelta.raw`): held
     # back until the stream's usage is known, so the gateway can put the usage on it.
     raw: dict[str, Any] | None = None
     raw_usage: dict[str, Any] | None = None  # the upstream's `usage` object, details and all

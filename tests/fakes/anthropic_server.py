@@ -8,11 +8,10 @@ message_start, content_block_start, ping, content_block_delta, content_block_sto
 message_delta, message_stop, and error). Headers `x-api-key` and `anthropic-version` are
 required, as upstream. Errors use Anthropic's shape `{"type": "error", "error": {type, message}}`.
 
-Counting rule, so tests can predict exact numbers: a "token" is a whitespace-separated word.
-The reply is "Echo: " + the text of the last user message (or `reply_text`), cut to
-`max_tokens` words (stop_reason "max_tokens", else "end_turn"); input_tokens = words of the
-system prompt and of every message (at least 1); output_tokens = words of the reply. A stream
-sends one text_delta per word.
+The answers are deterministic and requests are checked as Anthropic checks them (tools,
+tool_choice, tool_use / tool_result pairs, image sources): see tests/fakes/anthropic_payloads.py
+for the counting rule. A stream sends one text_delta per word, and each tool_use block as
+content_block_start then `input_json_delta` fragments, as Anthropic streams tool use.
 """
 
 from __future__ import annotations
@@ -27,6 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
+from tests.fakes.anthropic_payloads import InvalidRequest, MessageReply
+
 ANTHROPIC_VERSION = "2023-06-01"
 _ERROR_TYPES = {
     400: ("invalid_request_error", "Invalid request."),
@@ -40,10 +41,6 @@ _ERROR_TYPES = {
 }
 
 
-class InvalidRequest(ValueError):
-    pass
-
-
 @dataclass
 class RecordedRequest:
     method: str
@@ -54,99 +51,13 @@ class RecordedRequest:
     received_at: float = field(default_factory=time.monotonic)
 
 
-def count_words(text: str) -> int:
-    return len(text.split())
-
-
-def _text(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            str(block.get("text", ""))
-            for block in content
-            if isinstance(block, dict) and block.get("type") == "text"
-        )
-    return ""
-
-
-class MessageReply:
-    """The deterministic answer to one Messages request (plain and streamed)."""
-
-    def __init__(self, body: Any, *, reply_text: str | None):
-        if not isinstance(body, dict):
-            raise InvalidRequest("Request body must be a JSON object.")
-        model, max_tokens, messages = (
-            body.get("model"),
-            body.get("max_tokens"),
-            body.get("messages"),
-        )
-        if not isinstance(model, str) or not model:
-            raise InvalidRequest("model: Field required")
-        if not isinstance(max_tokens, int) or isinstance(max_tokens, bool) or max_tokens < 1:
-            raise InvalidRequest("max_tokens: Field required")
-        if not isinstance(messages, list) or not messages:
-            raise InvalidRequest("messages: at least one message is required")
-        for index, message in enumerate(messages):
-            if not isinstance(message, dict) or message.get("role") not in ("user", "assistant"):
-                raise InvalidRequest(
-                    f"messages.{index}.role: Input should be 'user' or 'assistant'"
-                )
-        system = body.get("system")
-        if system is not None and not isinstance(system, str | list):
-            raise InvalidRequest("system: Input should be a valid string")
-        temperature = body.get("temperature")
-        if temperature is not None and not 0 <= temperature <= 1:
-            raise InvalidRequest("temperature: range: 0..1")
-        self.model = model
-        self.id = f"msg_{uuid.uuid4().hex[:24]}"
-        texts = [_text(system)] + [_text(message.get("content")) for message in messages]
-        self.input_tokens = max(1, sum(count_words(text) for text in texts))
-        user_texts = [_text(m.get("content")) for m in messages if m.get("role") == "user"]
-        text = reply_text if reply_text is not None else "Echo: " + (user_texts or [""])[-1]
-        words = text.split() or ["Echo:"]
-        self.stop_reason = "end_turn"
-        if len(words) > max_tokens:
-            words = words[:max_tokens]
-            self.stop_reason = "max_tokens"
-        self.words = words
-        self.content = " ".join(words)
-        self.output_tokens = len(words)
-
-    def usage(self, *, cache_read: int, cache_creation: int, output_tokens: int) -> dict:
-        return {
-            "input_tokens": self.input_tokens,
-            "cache_creation_input_tokens": cache_creation,
-            "cache_read_input_tokens": cache_read,
-            "output_tokens": output_tokens,
-            "service_tier": "standard",
-        }
-
-    def message(self, *, cache_read: int, cache_creation: int) -> dict:
-        return {
-            "id": self.id,
-            "type": "message",
-            "role": "assistant",
-            "model": self.model,
-            "content": [{"type": "text", "text": self.content}],
-            "stop_reason": self.stop_reason,
-            "stop_sequence": None,
-            "usage": self.usage(
-                cache_read=cache_read,
-                cache_creation=cache_creation,
-                output_tokens=self.output_tokens,
-            ),
-        }
-
-    def pieces(self) -> list[str]:
-        return [word + " " for word in self.words[:-1]] + [self.words[-1]]
-
-
 class FakeAnthropic:
     """The fake server and its knobs (they apply to requests arriving after they are set).
 
     - `fail_status` (+ `fail_times`): answer that status in Anthropic's error shape.
     - `reply_text`: the answer instead of "Echo: <last user message>".
+    - `tool_calls`: `[{"name", "input"}]`, answered as tool_use blocks to requests that offer
+      tools (tests/fakes/anthropic_payloads.py).
     - `cache_read_input_tokens` / `cache_creation_input_tokens`: reported besides input_tokens.
     - `stream_error_after`: in a stream, send an `error` event (overloaded_error) after this
       many text deltas; `stream_cut_after`: close the stream after this many, without
@@ -169,6 +80,7 @@ class FakeAnthropic:
         self.fail_status: int | None = None
         self.fail_times: int | None = None
         self.reply_text: str | None = None
+        self.tool_calls: list[dict] | None = None
         self.cache_read_input_tokens = 0
         self.cache_creation_input_tokens = 0
         self.stream_error_after: int | None = None
@@ -264,7 +176,7 @@ class _Handler(BaseHTTPRequestHandler):
         if forced is not None:
             return self._send_error(record, forced)
         try:
-            reply = MessageReply(body, reply_text=fake.reply_text)
+            reply = MessageReply(body, reply_text=fake.reply_text, tool_calls=fake.tool_calls)
         except InvalidRequest as error:
             return self._send_error(record, 400, str(error))
         cache = {
@@ -288,29 +200,14 @@ class _Handler(BaseHTTPRequestHandler):
         start.update({"content": [], "stop_reason": None})
         start["usage"] = reply.usage(**cache, output_tokens=1)
         self._event("message_start", {"type": "message_start", "message": start})
-        self._event(
-            "content_block_start",
-            {
-                "type": "content_block_start",
-                "index": 0,
-                "content_block": {"type": "text", "text": ""},
-            },
-        )
         self._event("ping", {"type": "ping"})
-        for count, piece in enumerate(reply.pieces(), start=1):
-            if fake.stream_delay_seconds:
-                time.sleep(fake.stream_delay_seconds)
-            delta = {"type": "text_delta", "text": piece}
-            self._event(
-                "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
-            )
-            if fake.stream_error_after == count:
-                error = {"type": "overloaded_error", "message": "Overloaded"}
-                self._event("error", {"type": "error", "error": error})
-                return self._end_stream(record, "error")
-            if fake.stream_cut_after == count:
-                return self._end_stream(record, "ok")
-        self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        index = 0
+        if reply.words:
+            if not self._text_block(fake, record, reply):
+                return
+            index = 1
+        for offset, (tool_use_id, name, parts) in enumerate(reply.tool_uses):
+            self._tool_use_block(index + offset, tool_use_id, name, parts)
         self._event(
             "message_delta",
             {
@@ -321,6 +218,44 @@ class _Handler(BaseHTTPRequestHandler):
         )
         self._event("message_stop", {"type": "message_stop"})
         self._end_stream(record, "ok")
+
+    def _text_block(
+        self, fake: FakeAnthropic, record: RecordedRequest, reply: MessageReply
+    ) -> bool:
+        """Block 0, one text_delta per word; False when a knob ended the stream in it."""
+        start = {"type": "content_block_start", "index": 0}
+        self._event("content_block_start", {**start, "content_block": {"type": "text", "text": ""}})
+        for count, piece in enumerate(reply.pieces(), start=1):
+            if fake.stream_delay_seconds:
+                time.sleep(fake.stream_delay_seconds)
+            delta = {"type": "text_delta", "text": piece}
+            self._event(
+                "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
+            )
+            if fake.stream_error_after == count:
+                error = {"type": "overloaded_error", "message": "Overloaded"}
+                self._event("error", {"type": "error", "error": error})
+                self._end_stream(record, "error")
+                return False
+            if fake.stream_cut_after == count:
+                self._end_stream(record, "ok")
+                return False
+        self._event("content_block_stop", {"type": "content_block_stop", "index": 0})
+        return True
+
+    def _tool_use_block(self, index: int, tool_use_id: str, name: str, parts: list[str]) -> None:
+        block = {"type": "tool_use", "id": tool_use_id, "name": name, "input": {}}
+        self._event(
+            "content_block_start",
+            {"type": "content_block_start", "index": index, "content_block": block},
+        )
+        for part in ["", *parts]:  # Anthropic opens with an empty fragment
+            delta = {"type": "input_json_delta", "partial_json": part}
+            self._event(
+                "content_block_delta",
+                {"type": "content_block_delta", "index": index, "delta": delta},
+            )
+        self._event("content_block_stop", {"type": "content_block_stop", "index": index})
 
     def _event(self, name: str, payload: dict) -> None:
         event = f"event: {name}\ndata: {json.dumps(payload)}\n\n".encode()

@@ -10,6 +10,7 @@ from billing.models import CatalogModel
 from billing.pricing import cost_nanos
 from llmgateway.services import api_key_create
 from sessions_app.services import session_mint
+from tests.fakes.anthropic_fixture import fake_anthropic, fake_anthropic_server  # noqa: F401
 from wallets import services as wallet_services
 
 USD = 1_000_000_000

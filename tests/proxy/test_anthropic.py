@@ -79,7 +79,9 @@ def test_openai_messages_translate_to_the_messages_api():
 
 def test_roles_and_parts_anthropic_cannot_take_are_refused():
     with pytest.raises(UnsupportedOperation):
-        to_anthropic_messages([{"role": "tool", "content": "42", "tool_call_id": "x"}])
+        to_anthropic_messages([{"role": "function", "content": "42", "name": "x"}])
+    with pytest.raises(UnsupportedOperation):
+        to_anthropic_messages([{"role": "tool", "content": "42"}])  # no tool_call_id
     with pytest.raises(UnsupportedOperation):
         to_anthropic_messages([{"role": "system", "content": "only a system prompt"}])
     with pytest.raises(UnsupportedOperation):
@@ -134,14 +136,23 @@ def test_stream_yields_text_deltas_then_usage_from_start_and_delta_events(
     fake_anthropic.cache_read_input_tokens = 50
     request = ChatRequest(model="claude-sonnet-4-5", messages=MESSAGES, max_tokens=100)
     events = run_stream(lambda: anthropic.chat_stream(request))
-    deltas = [event.content for event in events if isinstance(event, StreamDelta)]
-    assert "".join(deltas) == FAKE_REPLY
-    assert len(deltas) == 6
-    assert events[-1] == StreamEnd(
-        finish_reason="stop",
-        usage=Usage(input_tokens=8, output_tokens=6, cached_input_tokens=50),
-        usage_reported=True,
+    role, *deltas = [event for event in events if isinstance(event, StreamDelta)]
+    assert role.raw["choices"][0]["delta"] == {"role": "assistant", "content": "", "refusal": None}
+    assert "".join(delta.content for delta in deltas) == FAKE_REPLY
+    assert [delta.raw["choices"][0]["delta"]["content"] for delta in deltas] == [
+        "Echo: ", "Say ", "hello ", "to ", "the ", "gateway"
+    ]  # fmt: skip
+    assert len({delta.raw["id"] for delta in [role, *deltas]}) == 1
+    end = events[-1]
+    assert isinstance(end, StreamEnd)
+    assert (end.finish_reason, end.usage, end.usage_reported) == (
+        "stop",
+        Usage(input_tokens=8, output_tokens=6, cached_input_tokens=50),
+        True,
     )
+    assert end.raw["choices"] == [
+        {"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}
+    ]
     assert fake_anthropic.requests[0].json["stream"] is True
 
 
@@ -164,7 +175,7 @@ def test_an_error_event_mid_stream_raises_after_the_delivered_deltas(anthropic, 
 
     with pytest.raises(UpstreamError) as raised:
         run(consume)
-    assert [event.content for event in received] == ["Echo: ", "Say "]
+    assert [event.content for event in received] == ["", "Echo: ", "Say "]  # role chunk first
     assert (raised.value.status, raised.value.code) == (529, "overloaded_error")
 
 

@@ -101,6 +101,24 @@ def test_tools_and_a_response_schema_are_counted():
     assert counted == _text_only() + 2 * prompt_bound.TOKENS_PER_TOOL + tools_tokens + schema_tokens
 
 
+def test_claude_with_tools_or_a_schema_also_holds_anthropics_tool_use_system_prompt():
+    claude = "claude-sonnet-4-5"
+    schema = {"type": "json_schema", "json_schema": {"name": "r", "schema": {"type": "object"}}}
+    plain = prompt_bound.chat_prompt_tokens(TEXT, {}, model=claude)
+    as_text = prompt_bound.chat_prompt_tokens(
+        TEXT, {"response_format": {"type": "text"}}, model=claude
+    )
+    structured = prompt_bound.chat_prompt_tokens(TEXT, {"response_format": schema}, model=claude)
+
+    schema_tokens = tokens.count_text_tokens(json.dumps(schema, sort_keys=True), model=claude)
+    text_format_tokens = tokens.count_text_tokens('{"type": "text"}', model=claude)
+    assert as_text == plain + text_format_tokens
+    assert structured == plain + schema_tokens + prompt_bound.ANTHROPIC_TOOL_USE_SYSTEM_TOKENS
+    assert prompt_bound.chat_prompt_tokens(TEXT, {"response_format": schema}, model=MODEL) == (
+        _text_only() + schema_tokens
+    )
+
+
 def test_audio_is_bounded_by_its_size():
     audio = base64.b64encode(b"\x00" * 48_000).decode()  # one second of 24 kHz 16-bit wav
     messages = [
