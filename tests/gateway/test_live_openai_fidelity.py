@@ -219,3 +219,67 @@ def test_a_session_cannot_retrieve_a_model_outside_its_scope(live_server_url, fu
     with pytest.raises(openai.NotFoundError) as raised:
         client.models.retrieve(MODEL)
     assert raised.value.body["code"] == "not_found"
+
+
+SCHEMA_FORMAT = {
+    "type": "json_schema",
+    "json_schema": {
+        "name": "weather",
+        "strict": True,
+        "schema": {
+            "type": "object",
+            "properties": {"city": {"type": "string"}, "celsius": {"type": "integer"}},
+            "required": ["city", "celsius"],
+            "additionalProperties": False,
+        },
+    },
+}
+IMAGE_PARTS = [
+    {"type": "text", "text": "What is the weather in this picture?"},
+    {
+        "type": "image_url",
+        "image_url": {"url": "data:image/png;base64,iVBORw0KGgo=", "detail": "low"},
+    },
+    {"type": "image_url", "image_url": {"url": "https://img.example/paris.png"}},
+]
+
+
+def test_structured_output_and_vision_parts_reach_the_upstream_unchanged(
+    client, payer, fake_openai
+):
+    fake_openai.reply_text = '{"city": "Paris", "celsius": 21}'
+    messages = [{"role": "user", "content": IMAGE_PARTS}]
+
+    completion = client.chat.completions.create(
+        model=MODEL, messages=messages, response_format=SCHEMA_FORMAT
+    )
+
+    sent = fake_openai.requests[-1].json
+    assert sent["response_format"] == SCHEMA_FORMAT
+    assert sent["messages"] == messages
+    assert completion.choices[0].message.content == '{"city": "Paris", "celsius": 21}'
+    _assert_billed(payer, completion.usage.model_dump())
+
+
+def test_a_named_tool_choice_streams_the_forced_call(client, payer, fake_openai):
+    fake_openai.tool_calls = CALLS[:1]
+    tool_choice = {"type": "function", "function": {"name": "get_weather"}}
+
+    chunks = list(
+        client.chat.completions.create(
+            model=MODEL,
+            messages=MESSAGES,
+            tools=TOOLS,
+            tool_choice=tool_choice,
+            parallel_tool_calls=False,
+            stream=True,
+        )
+    )
+
+    sent = fake_openai.requests[-1].json
+    assert (sent["tool_choice"], sent["parallel_tool_calls"]) == (tool_choice, False)
+    calls = [call for chunk in chunks for call in chunk.choices[0].delta.tool_calls or []]
+    assert calls[0].function.name == "get_weather"
+    assert "".join(call.function.arguments or "" for call in calls) == CALLS[0]["arguments"]
+    assert chunks[-1].choices[0].finish_reason == "tool_calls"
+    _assert_billed(payer, chunks[-1].usage.model_dump())
