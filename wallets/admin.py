@@ -19,7 +19,7 @@ from django.utils.http import urlencode
 
 from llmgateway.admin import ReadOnlyAdminMixin
 from llmgateway.errors import ApiError, IdempotencyConflict
-from llmgateway.money import nanos_to_usd
+from llmgateway.money import usd_display
 from wallets import services
 from wallets.admin_forms import (
     AdjustBalanceForm,
@@ -39,7 +39,7 @@ def _admin_url(model, view: str, *args, **query) -> str:
 
 
 def _signed_usd(nanos: int) -> str:
-    return f"+{nanos_to_usd(nanos)}" if nanos > 0 else nanos_to_usd(nanos)
+    return usd_display(nanos, signed=True)
 
 
 @admin.register(Customer)
@@ -92,16 +92,16 @@ class CustomerAdmin(admin.ModelAdmin):
 
     @admin.display(description="Balance (USD)", ordering="wallet__balance_nanos")
     def wallet_balance(self, customer) -> str:
-        return nanos_to_usd(customer.wallet.balance_nanos)
+        return usd_display(customer.wallet.balance_nanos)
 
     @admin.display(description="Wallet")
     def wallet_link(self, customer) -> str:
         wallet = customer.wallet
         return format_html(
-            '<a href="{}">{}</a> (balance ${})',
+            '<a href="{}">{}</a> (balance {})',
             _admin_url(Wallet, "change", wallet.pk),
             wallet.pk,
-            nanos_to_usd(wallet.balance_nanos),
+            usd_display(wallet.balance_nanos),
         )
 
 
@@ -148,15 +148,15 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Balance (USD)", ordering="balance_nanos")
     def balance(self, wallet) -> str:
-        return nanos_to_usd(wallet.balance_nanos)
+        return usd_display(wallet.balance_nanos)
 
     @admin.display(description="Held (USD)", ordering="held_nanos")
     def held(self, wallet) -> str:
-        return nanos_to_usd(wallet.held_nanos)
+        return usd_display(wallet.held_nanos)
 
     @admin.display(description="Available (USD)")
     def available(self, wallet) -> str:
-        return nanos_to_usd(wallet.available_nanos)
+        return usd_display(wallet.available_nanos)
 
     @admin.display(description="History")
     def history(self, wallet) -> str:
@@ -239,7 +239,7 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                 form.add_service_error(error)
             else:
                 wallet.refresh_from_db()
-                balance = f"Balance is now ${nanos_to_usd(wallet.balance_nanos)}."
+                balance = f"Balance is now {usd_display(wallet.balance_nanos)}."
                 if replayed:
                     self.message_user(
                         request,
@@ -248,7 +248,7 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
                         messages.WARNING,
                     )
                 else:
-                    done = f"Adjusted by ${_signed_usd(amount_nanos)} (txn_{txn.pk})"
+                    done = f"Adjusted by {_signed_usd(amount_nanos)} (txn_{txn.pk})"
                     self.log_change(request, wallet, f"{done}: {txn.description}")
                     self.message_user(request, f"{done}. {balance}")
                 return HttpResponseRedirect(_admin_url(Wallet, "change", wallet.pk))
@@ -259,9 +259,9 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
             form=form,
             title="Adjust balance",
             summary=(
-                f"Balance ${nanos_to_usd(wallet.balance_nanos)}, "
-                f"held ${nanos_to_usd(wallet.held_nanos)}, "
-                f"available ${nanos_to_usd(wallet.available_nanos)} "
+                f"Balance {usd_display(wallet.balance_nanos)}, "
+                f"held {usd_display(wallet.held_nanos)}, "
+                f"available {usd_display(wallet.available_nanos)} "
                 f"({'live' if wallet.livemode else 'test'} mode). "
                 "A debit can take at most the available amount."
             ),
@@ -270,7 +270,7 @@ class WalletAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 def _usd_by_mode(totals: dict[str, int]) -> str:
-    return f"live ${nanos_to_usd(totals['live'])}, test ${nanos_to_usd(totals['test'])}"
+    return f"live {usd_display(totals['live'])}, test {usd_display(totals['test'])}"
 
 
 @admin.register(LedgerAccount)
@@ -317,22 +317,22 @@ class LedgerAccountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     @admin.display(description="Cached balance (USD)")
     def cached_balance(self, account) -> str:
         if account.wallet_id:
-            return nanos_to_usd(account.wallet.balance_nanos)
+            return usd_display(account.wallet.balance_nanos)
         if account.balance_nanos is None:
             return "— (system account: sum of entries)"
-        return nanos_to_usd(account.balance_nanos)
+        return usd_display(account.balance_nanos)
 
     @admin.display(description="Held (USD)")
     def held(self, account) -> str:
         # Holds reserve on wallets (cached on the wallet row) and on organization credits.
-        return nanos_to_usd(account.wallet.held_nanos if account.wallet_id else account.held_nanos)
+        return usd_display(account.wallet.held_nanos if account.wallet_id else account.held_nanos)
 
     @admin.display(description="Sum of entries (USD)")
     def entries_sum(self, account) -> str:
         total = account.entries.aggregate(total=Sum("amount_nanos"))["total"] or 0
         return format_html(
             '{} · <a href="{}">entries</a>',
-            nanos_to_usd(total),
+            usd_display(total),
             _admin_url(LedgerEntry, "changelist", account__id__exact=account.pk),
         )
 
@@ -476,16 +476,16 @@ class HoldAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="Amount held (USD)", ordering="amount_nanos")
     def amount(self, hold) -> str:
-        return nanos_to_usd(hold.amount_nanos)
+        return usd_display(hold.amount_nanos)
 
     @admin.display(description="Charged (USD)", ordering="charged_nanos")
     def charged(self, hold) -> str:
-        return nanos_to_usd(hold.charged_nanos)
+        return usd_display(hold.charged_nanos)
 
     @admin.display(description="Uncollected (USD)", ordering="uncollected_nanos")
     def uncollected(self, hold) -> str:
         """The part of the charge the payer's balance could not cover (docs/ledger.md)."""
-        return nanos_to_usd(hold.uncollected_nanos)
+        return usd_display(hold.uncollected_nanos)
 
 
 from wallets import admin_books  # noqa: E402, F401  (the books check: runs and checkpoints)

@@ -51,7 +51,7 @@ def test_every_wallet_changelist_and_change_page_renders(admin_client, funded_wa
         (LedgerAccount, account, "8.333333333"),
         (LedgerAccount, system_account, "system account"),
         (LedgerTransaction, txn, "test funds"),
-        (LedgerEntry, entry, "+8.333333333"),
+        (LedgerEntry, entry, "+$8.333333333"),
         (Hold, hold, "req_1"),
     ]:
         listing = admin_client.get(_url(model, "changelist"))
@@ -152,7 +152,7 @@ def test_adjust_credits_the_wallet_exactly_and_records_who_and_why(admin_client,
 def test_adjust_debits_the_wallet_exactly(admin_client, funded_wallet):
     response = _adjust(admin_client, funded_wallet, "-1.50", reason="chargeback", follow=True)
 
-    assert "Adjusted by $-1.50" in response.text
+    assert "Adjusted by -$1.50" in response.text
     assert "Balance is now $6.833333333" in response.text
     assert _balance(funded_wallet) == 6_833_333_333
     txn = LedgerTransaction.objects.get(kind="adjustment")

@@ -46,7 +46,7 @@ def test_the_same_adjustment_page_posted_twice_moves_money_once(admin_client, fu
     second = admin_client.post(_adjust_url(funded_wallet), form, follow=True)
 
     assert first.status_code == second.status_code == 200
-    assert "Adjusted by $+1.000000001" in first.content.decode()
+    assert "Adjusted by +$1.000000001" in first.content.decode()
     assert "already made" in second.content.decode()
     assert _balance(funded_wallet) == START_NANOS + 1_000_000_001
     txn = LedgerTransaction.objects.get(kind="adjustment")
