@@ -86,11 +86,13 @@ def worst_case_cost_nanos(
     prompt_tokens: int,
     max_output_tokens: int | None = None,
     images: int = 0,
+    choices: int = 1,
 ) -> int:
     """The most a request can cost: what the spend hold reserves before the upstream call.
 
     Every prompt token is priced as uncached input (the cache discount is only known after).
-    Chat and embeddings (`images` = 0): output is bounded by `output_tokens_bound`. Image
+    Chat and embeddings (`images` = 0): output is bounded by `output_tokens_bound`, once per
+    choice (a chat request's `n`: the prompt is billed once, every choice's output). Image
     requests (`images` = n > 0): a token-priced image model (gpt-image-1) may produce up to its
     `max_output_tokens` per image, so output is bounded by n x that (or by n x the caller's
     `max_output_tokens` when smaller).
@@ -101,7 +103,7 @@ def worst_case_cost_nanos(
             per_image = min(per_image, _count("max_output_tokens", max_output_tokens))
         output_bound = images * per_image
     else:
-        output_bound = output_tokens_bound(
+        output_bound = _count("choices", choices) * output_tokens_bound(
             model, prompt_tokens=prompt_tokens, max_output_tokens=max_output_tokens
         )
     return cost_nanos(model, input_tokens=prompt_tokens, output_tokens=output_bound, images=images)

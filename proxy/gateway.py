@@ -219,6 +219,13 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
     model, provider = await model_for_call(principal, parse.model_id(body), CatalogModel.Kind.CHAT)
     messages = parse.chat_messages(body)
     options = parse.chat_options(body)
+    choices = parse.chat_choices(body)
+    if choices > provider.max_choices:
+        raise InvalidRequest(
+            f"{model.id!r} answers one choice per request (n = 1); n up to "
+            f"{parse.MAX_CHAT_CHOICES} is served for OpenAI-compatible providers.",
+            param="n",
+        )
     requested = parse.positive_int(body, "max_completion_tokens") or parse.positive_int(
         body, "max_tokens"
     )
@@ -240,9 +247,15 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
         messages, options, model=model.upstream_model
     )
     chat = ChatRequest(
-        model=model.upstream_model, messages=messages, max_tokens=max_output, extra=options
+        model=model.upstream_model,
+        messages=messages,
+        max_tokens=max_output,
+        n=choices,
+        extra=options,
     )
-    worst = worst_case_cost_nanos(model, prompt_tokens=prompt_tokens, max_output_tokens=max_output)
+    worst = worst_case_cost_nanos(
+        model, prompt_tokens=prompt_tokens, max_output_tokens=max_output, choices=choices
+    )
     return call, chat, max(worst, 1)
 
 

@@ -6,6 +6,8 @@ from typing import Any
 
 from llmgateway.errors import InvalidRequest
 
+# The most choices (`n`) one chat request may ask for: each is held for its whole output limit.
+MAX_CHAT_CHOICES = 4
 ROLES = {"system", "developer", "user", "assistant", "tool", "function"}
 PASS_THROUGH_CHAT = (
     "temperature",
@@ -86,9 +88,12 @@ def _check_array_of_objects(body: dict, name: str, *, param: str) -> None:
         raise InvalidRequest(f"{name} must be an array of objects.", param=param)
 
 
+def chat_choices(body: dict) -> int:
+    """`n`: how many choices to generate (docs/gateway.md: at most `MAX_CHAT_CHOICES`)."""
+    return positive_int(body, "n", maximum=MAX_CHAT_CHOICES) or 1
+
+
 def chat_options(body: dict) -> dict[str, Any]:
-    if body.get("n") not in (None, 1):
-        raise InvalidRequest("Only n = 1 is supported.", param="n")
     stream = body.get("stream", False)
     if not isinstance(stream, bool):
         raise InvalidRequest("stream must be true or false.", param="stream")

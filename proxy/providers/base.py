@@ -46,6 +46,7 @@ class ChatRequest:
     temperature: float | None = None
     top_p: float | None = None
     stop: list[str] | None = None
+    n: int = 1  # choices asked for (at most the provider's `max_choices`); each may use max_tokens
     # Other OpenAI parameters (seed, response_format, user, ...) sent verbatim to
     # OpenAI-compatible upstreams; other adapters ignore them.
     extra: dict[str, Any] = field(default_factory=dict)
@@ -179,6 +180,8 @@ class Provider(ABC):
     process's shared pooled client (proxy/providers/http.py)."""
 
     name: str
+    # The most choices (`n`) one chat request may ask this provider for.
+    max_choices: int = 1
 
     @abstractmethod
     async def chat(self, request: ChatRequest) -> ChatResult:

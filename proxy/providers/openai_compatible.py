@@ -21,7 +21,6 @@ from proxy.providers.base import (
     StreamDelta,
     StreamEnd,
     StreamEvent,
-    UnsupportedOperation,
     UpstreamError,
     Usage,
     redact_secret,
@@ -29,8 +28,8 @@ from proxy.providers.base import (
 from proxy.providers.http import json_bytes, post_json, shared_client
 from proxy.providers.sse import iter_sse
 
-# Parameters a client may not pass through `extra`: the gateway sets them itself, and an
-# output limit the spend hold did not cover (or n > 1 answers) would break billing.
+# Parameters a client may not pass through `extra`: the gateway sets them itself (`n` from
+# `ChatRequest.n`), and an output limit the spend hold did not cover would break billing.
 _RESERVED_PARAMETERS = frozenset(
     {"model", "messages", "stream", "stream_options", "max_tokens", "max_completion_tokens", "n"}
 )
@@ -62,6 +61,8 @@ def usage_from_openai(data: Any) -> Usage | None:
 
 
 class OpenAICompatibleProvider(Provider):
+    max_choices = 128  # OpenAI's own limit (the gateway asks for at most MAX_CHAT_CHOICES)
+
     def __init__(
         self,
         *,
@@ -86,11 +87,11 @@ class OpenAICompatibleProvider(Provider):
         return {"Authorization": f"Bearer {self._api_key}", "Accept": "application/json"}
 
     def _chat_body(self, request: ChatRequest, *, stream: bool) -> dict[str, Any]:
-        if request.extra.get("n") not in (None, 1):
-            raise UnsupportedOperation("Only one choice per request (n = 1) is supported.")
         body = {k: v for k, v in request.extra.items() if k not in _RESERVED_PARAMETERS}
         body["model"] = request.model
         body["messages"] = request.messages
+        if request.n > 1:
+            body["n"] = request.n
         if request.max_tokens is not None:
             body[self.max_tokens_parameter] = request.max_tokens
         for name in ("temperature", "top_p", "stop"):
@@ -152,12 +153,12 @@ class OpenAICompatibleProvider(Provider):
         answer = await self._post_json("/chat/completions", self._chat_body(request, stream=False))
         choice = _first_choice(answer)
         message = choice.get("message")
-        content, tool_text = _output_text(message if isinstance(message, dict) else {})
+        content, _ = _output_text(message if isinstance(message, dict) else {})
         usage = usage_from_openai(answer.get("usage"))
         return ChatResult(
             content=content,
             finish_reason=choice.get("finish_reason") or FINISH_STOP,
-            usage=usage or self._counted_chat_usage(request, content + tool_text),
+            usage=usage or self._counted_chat_usage(request, _choices_output(answer, "message")),
             usage_reported=usage is not None,
             model=str(answer.get("model") or request.model),
             raw=answer,
@@ -180,8 +181,9 @@ class OpenAICompatibleProvider(Provider):
         body = self._chat_body(request, stream=True)
         usage: Usage | None = None
         raw_usage: dict[str, Any] | None = None
-        final: dict[str, Any] | None = None
-        waiting: list[dict[str, Any]] = []  # chunks without output, not yet handed out
+        final: dict[str, Any] | None = None  # the latest chunk with a finish_reason, held back
+        finish_reasons: dict[int, str] = {}  # by choice index
+        waiting: list[StreamDelta] = []  # chunks without output, not yet handed out
         pieces: list[str] = []
         try:
             async with shared_client().stream(
@@ -195,29 +197,32 @@ class OpenAICompatibleProvider(Provider):
                     chunk = self._stream_chunk(event.data)
                     if usage_from_openai(chunk.get("usage")) is not None:
                         usage, raw_usage = usage_from_openai(chunk["usage"]), chunk["usage"]
-                    if final is not None or not chunk.get("choices"):
-                        continue  # the usage chunk, or anything after the finish
-                    choice = _first_choice(chunk)
-                    delta = choice.get("delta")
-                    content, tool_text = _output_text(delta if isinstance(delta, dict) else {})
-                    pieces.append(content + tool_text)
-                    if choice.get("finish_reason"):
+                    if not chunk.get("choices"):
+                        continue  # the usage chunk
+                    if final is not None:  # another choice goes on (n > 1)
+                        waiting.append(_chunk_delta(final))
+                        final = None
+                    delta = _chunk_delta(chunk)
+                    pieces.append(delta.content + delta.tool_text)
+                    finished = _finish_reasons(chunk)
+                    finish_reasons.update(finished)
+                    if finished:
                         final = chunk
-                    elif content or tool_text:
+                    elif delta.content or delta.tool_text:
                         for quiet in waiting:
-                            yield StreamDelta("", raw=quiet)
+                            yield quiet
                         waiting.clear()
-                        yield StreamDelta(content, raw=chunk, tool_text=tool_text)
+                        yield delta
                     else:
-                        waiting.append(chunk)
+                        waiting.append(delta)
         except httpx.HTTPError as error:
             raise self._transport_error(error) from None
         if final is None:
             raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
         for quiet in waiting:
-            yield StreamDelta("", raw=quiet)
+            yield quiet
         yield StreamEnd(
-            finish_reason=str(_first_choice(final).get("finish_reason")),
+            finish_reason=finish_reasons.get(0) or next(iter(finish_reasons.values())),
             usage=usage or self._counted_chat_usage(request, "".join(pieces)),
             usage_reported=usage is not None,
             raw=final,
@@ -277,11 +282,40 @@ class OpenAICompatibleProvider(Provider):
 
 
 def _first_choice(answer: dict[str, Any]) -> dict[str, Any]:
-    """Choice 0 of an answer or chunk (the gateway asks for one), or {}."""
+    """Choice 0 of an answer or chunk, or {}."""
     for choice in answer.get("choices") or []:
         if isinstance(choice, dict) and choice.get("index", 0) == 0:
             return choice
     return {}
+
+
+def _choices_output(answer: dict[str, Any], key: str) -> str:
+    """The output (text and tool calls) of every choice's `key` ("message" in an answer)."""
+    output = []
+    for choice in answer.get("choices") or []:
+        part = choice.get(key) if isinstance(choice, dict) else None
+        output += _output_text(part) if isinstance(part, dict) else []
+    return "".join(output)
+
+
+def _chunk_delta(chunk: dict[str, Any]) -> StreamDelta:
+    """A chunk as the gateway hands it on. Its text and tool text are every choice's (n > 1):
+    all of it is output the client receives, billed if the stream is cut short."""
+    text, tool_text = [], []
+    for choice in chunk.get("choices") or []:
+        delta = choice.get("delta") if isinstance(choice, dict) else None
+        content, tools = _output_text(delta if isinstance(delta, dict) else {})
+        text.append(content)
+        tool_text.append(tools)
+    return StreamDelta("".join(text), raw=chunk, tool_text="".join(tool_text))
+
+
+def _finish_reasons(chunk: dict[str, Any]) -> dict[int, str]:
+    return {
+        int(choice.get("index") or 0): str(choice["finish_reason"])
+        for choice in chunk.get("choices") or []
+        if isinstance(choice, dict) and choice.get("finish_reason")
+    }
 
 
 def _output_text(message: dict[str, Any]) -> tuple[str, str]:

@@ -106,6 +106,11 @@ def test_worst_case_prices_the_whole_prompt_as_uncached_and_the_full_output_limi
     )
 
 
+def test_worst_case_of_n_chat_choices_holds_the_prompt_once_and_each_choices_output():
+    cost = worst_case_cost_nanos(GPT_4O_MINI, prompt_tokens=1000, max_output_tokens=500, choices=3)
+    assert cost == (1000 * 150_000_000 + 3 * 500 * 600_000_000) // 1_000_000 == 1_050_000
+
+
 def test_worst_case_without_a_limit_uses_the_models_maximum_output():
     cost = worst_case_cost_nanos(GPT_4O_MINI, prompt_tokens=10)
     assert cost == (10 * 150_000_000 + 16_384 * 600_000_000) // 1_000_000

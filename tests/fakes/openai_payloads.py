@@ -11,6 +11,8 @@ Counting rule, so tests can predict exact numbers: a "token" is a whitespace-sep
   "tool_calls"; each call's arguments stream in fragments of `ARGUMENT_FRAGMENT_CHARS`
   characters, and completion_tokens = for each call, 1 (its name) + its fragments.
 - `logprobs: true` in the request: each content piece gets a logprob entry (-0.5).
+- `n`: that many identical choices (indexes 0..n-1; streamed interleaved, each piece for every
+  choice in turn, then each choice's finish chunk); completion_tokens is n times one answer's.
 """
 
 from __future__ import annotations
@@ -93,6 +95,10 @@ class ChatReply:
             raise InvalidRequest("you must provide a model parameter", "model")
         if not isinstance(messages, list) or not messages:
             raise InvalidRequest("'messages' must be a non-empty array", "messages")
+        choices = body.get("n", 1)
+        if not isinstance(choices, int) or isinstance(choices, bool) or not 1 <= choices <= 128:
+            raise InvalidRequest("'n' must be an integer between 1 and 128", "n")
+        self.choices = choices  # every choice is the same answer, billed once per choice
         self.model = model
         self.id = f"chatcmpl-{uuid.uuid4().hex[:24]}"
         self.created = int(time.time())
@@ -134,8 +140,8 @@ class ChatReply:
     def usage(self) -> dict:
         return {
             "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "total_tokens": self.prompt_tokens + self.completion_tokens,
+            "completion_tokens": self.completion_tokens * self.choices,
+            "total_tokens": self.prompt_tokens + self.completion_tokens * self.choices,
             "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
             "completion_tokens_details": {
                 "reasoning_tokens": 0,
@@ -203,11 +209,12 @@ class ChatReply:
             "model": self.model,
             "choices": [
                 {
-                    "index": 0,
+                    "index": index,
                     "message": message,
                     "logprobs": self.logprobs_of(self.content_pieces()) if self.logprobs else None,
                     "finish_reason": self.finish_reason,
                 }
+                for index in range(self.choices)
             ],
             "service_tier": "default",
             "system_fingerprint": "fp_fake",
@@ -222,7 +229,9 @@ class ChatReply:
             return []
         return [word + " " for word in self.words[:-1]] + [self.words[-1]]
 
-    def chunk(self, *, delta: dict, finish_reason: str | None = None, usage: bool) -> dict:
+    def chunk(
+        self, *, delta: dict, finish_reason: str | None = None, usage: bool, choice: int = 0
+    ) -> dict:
         body = {
             "id": self.id,
             "object": "chat.completion.chunk",
@@ -231,7 +240,7 @@ class ChatReply:
             "service_tier": "default",
             "system_fingerprint": "fp_fake",
             "choices": [
-                {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+                {"index": choice, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
             ],
         }
         content = delta.get("content")

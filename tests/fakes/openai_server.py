@@ -297,18 +297,22 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.tool_calls:
             deltas = reply.tool_call_deltas()
         else:
-            self._send_event(
-                reply.chunk(delta={"role": "assistant", "content": ""}, usage=include_usage)
-            )
+            for choice in range(reply.choices):
+                role = {"role": "assistant", "content": ""}
+                self._send_event(reply.chunk(delta=role, usage=include_usage, choice=choice))
             deltas = [{"content": piece} for piece in reply.content_pieces()]
         for index, delta in enumerate(deltas):
             if fake.stream_delay_seconds:
                 time.sleep(fake.stream_delay_seconds)
-            self._send_event(reply.chunk(delta=delta, usage=include_usage))
+            for choice in range(reply.choices):
+                self._send_event(reply.chunk(delta=delta, usage=include_usage, choice=choice))
             if index == 0 and fake.hang == HANG_MID_STREAM:
                 fake._wait_while_hanging()
-        finish = reply.chunk(delta={}, finish_reason=reply.finish_reason, usage=include_usage)
-        self._send_event(finish)
+        for choice in range(reply.choices):
+            finish = reply.chunk(
+                delta={}, finish_reason=reply.finish_reason, usage=include_usage, choice=choice
+            )
+            self._send_event(finish)
         if include_usage:
             self._send_event(reply.usage_chunk())
         self._send_event("[DONE]")

@@ -7,25 +7,12 @@ import json
 import httpx
 import pytest
 
+from tests.gateway.test_live_anthropic_tools import live_process_env  # noqa: F401
 from tests.gateway.test_live_openai_fidelity import CALLS, MESSAGES, TOOLS, Payer
 from tests.openai_schema import assert_matches_openai_schema
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5", "test/echo"]
-
-
-@pytest.fixture
-def live_process_env(fake_openai_server, fake_anthropic_server):
-    from tests.fakes.anthropic_fixture import FAKE_ANTHROPIC_API_KEY
-    from tests.live import FAKE_OPENAI_API_KEY
-
-    return {
-        "OPENAI_BASE_URL": fake_openai_server.base_url,
-        "OPENAI_API_KEY": FAKE_OPENAI_API_KEY,
-        "ANTHROPIC_BASE_URL": fake_anthropic_server.base_url,
-        "ANTHROPIC_API_KEY": FAKE_ANTHROPIC_API_KEY,
-        "REQUEST_LOG_FLUSH_SECONDS": "0",
-    }
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from proxy.providers import (
     ProviderNotConfigured,
     StreamDelta,
     StreamEnd,
-    UnsupportedOperation,
     UpstreamError,
     Usage,
     aget_provider,
@@ -111,8 +110,40 @@ def test_client_extras_pass_through_but_cannot_lift_the_output_limit(openai, fak
     assert sent["seed"] == 7
     assert sent["max_completion_tokens"] == 5
     assert "max_tokens" not in sent and "stream" not in sent
-    with pytest.raises(UnsupportedOperation):
-        run(openai.chat, ChatRequest(model="gpt-4o-mini", messages=MESSAGES, extra={"n": 2}))
+    run(openai.chat, ChatRequest(model="gpt-4o-mini", messages=MESSAGES, extra={"n": 3}))
+    assert "n" not in fake_openai.requests[-1].json  # only ChatRequest.n, which the hold covers
+
+
+def test_n_choices_are_asked_for_and_all_of_them_counted(openai, fake_openai):
+    fake_openai.omit_usage = True
+    request = ChatRequest(model="gpt-4o-mini", messages=MESSAGES, max_tokens=20, n=2)
+    one_answer = tokens.count_text_tokens(FAKE_REPLY, model="gpt-4o-mini")
+
+    result = run(openai.chat, request)
+    events = run_stream(lambda: openai.chat_stream(request))
+
+    assert fake_openai.requests[0].json["n"] == 2
+    assert [choice["index"] for choice in result.raw["choices"]] == [0, 1]
+    assert result.usage.output_tokens == tokens.count_text_tokens(
+        FAKE_REPLY + FAKE_REPLY, model="gpt-4o-mini"
+    )
+    *deltas, end = events
+    assert isinstance(end, StreamEnd) and end.finish_reason == "stop"
+    by_choice = {0: "", 1: ""}
+    for delta in deltas:
+        for choice in delta.raw["choices"]:
+            by_choice[choice["index"]] += choice["delta"].get("content") or ""
+    assert by_choice == {0: FAKE_REPLY, 1: FAKE_REPLY}
+    finishes = [
+        c["index"] for d in [*deltas, end] for c in (d.raw["choices"]) if c["finish_reason"]
+    ]
+    assert finishes == [0, 1]  # choice 0's finish is passed on; the last one ends the stream
+    delivered = "".join(delta.content for delta in deltas)  # both choices' text, interleaved
+    words = FAKE_REPLY.split()
+    pieces = [word + " " for word in words[:-1]] + words[-1:]
+    assert delivered == "".join(piece + piece for piece in pieces)
+    assert end.usage.output_tokens == tokens.count_text_tokens(delivered, model="gpt-4o-mini")
+    assert end.usage.output_tokens > one_answer
 
 
 @pytest.mark.parametrize("status", [400, 404, 429, 500, 503])
