@@ -103,13 +103,21 @@ CHAT_REQUEST = {
         "tools": {
             "type": "array",
             "items": {"type": "object", "additionalProperties": True},
-            "description": "OpenAI's function tools, passed to the upstream as sent.",
+            "description": "OpenAI's function tools: sent as they are to OpenAI-compatible "
+            "upstreams, translated to Anthropic's tools for Anthropic models.",
         },
         "tool_choice": {"oneOf": [{"type": "string"}, {"type": "object"}]},
         "parallel_tool_calls": {"type": "boolean"},
         "max_tokens": {"type": "integer", "minimum": 1, "nullable": True},
         "max_completion_tokens": {"type": "integer", "minimum": 1, "nullable": True},
-        "n": {"type": "integer", "enum": [1], "nullable": True},
+        "n": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 4,
+            "nullable": True,
+            "description": "Choices to generate (OpenAI-compatible providers; 1 for the others). "
+            "The hold covers n x the output limit; the usage of every choice is billed.",
+        },
         "temperature": {"type": "number", "minimum": 0, "maximum": 2, "nullable": True},
         "top_p": {"type": "number", "minimum": 0, "maximum": 1, "nullable": True},
         "stop": {
