@@ -292,3 +292,15 @@ def test_a_data_url_image_is_sent_as_a_base64_source(anthropic, fake_anthropic):
         "source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="},
     }
     assert result.usage.input_tokens == 3 + IMAGE_TOKENS
+
+
+def test_json_object_is_a_forced_tool_of_any_object_and_bad_schemas_are_refused():
+    plan = tools_plan({"response_format": {"type": "json_object"}})
+    assert plan.structured_output_tool == "json_object"
+    assert plan.fields["tools"][0]["input_schema"] == {"type": "object"}
+    assert plan.fields["tool_choice"] == {"type": "tool", "name": "json_object"}
+    with pytest.raises(UnsupportedOperation, match="with a schema"):
+        tools_plan({"response_format": {"type": "json_schema", "json_schema": {"name": "x"}}})
+    array_schema = {"name": "x", "schema": {"type": "array"}}
+    with pytest.raises(UnsupportedOperation, match="an object"):
+        tools_plan({"response_format": {"type": "json_schema", "json_schema": array_schema}})
