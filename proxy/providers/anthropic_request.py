@@ -174,6 +174,7 @@ def _anthropic_tool(tool: dict[str, Any], index: int) -> dict[str, Any]:
 
 
 def _tool_choice(choice: Any, *, parallel_tool_calls: Any) -> dict[str, Any] | None:
+    translated: dict[str, Any] | None
     if choice is None:
         translated = None
     elif isinstance(choice, str) and choice in _TOOL_CHOICES:
@@ -229,8 +230,8 @@ def tools_plan(options: dict[str, Any]) -> ToolsPlan:
             raise UnsupportedOperation(
                 "response_format json_schema can't be combined with tools for this model."
             )
-        choice = {"type": "tool", "name": structured["name"]}
-        return ToolsPlan({"tools": [structured], "tool_choice": choice}, structured["name"])
+        forced = {"type": "tool", "name": structured["name"]}
+        return ToolsPlan({"tools": [structured], "tool_choice": forced}, structured["name"])
     if not tools:
         return ToolsPlan({})
     fields: dict[str, Any] = {

@@ -291,7 +291,7 @@ def _first_choice(answer: dict[str, Any]) -> dict[str, Any]:
 
 def _choices_output(answer: dict[str, Any], key: str) -> str:
     """The output (text and tool calls) of every choice's `key` ("message" in an answer)."""
-    output = []
+    output: list[str] = []
     for choice in answer.get("choices") or []:
         part = choice.get(key) if isinstance(choice, dict) else None
         output += _output_text(part) if isinstance(part, dict) else []

@@ -254,3 +254,35 @@ def test_structured_output_and_an_image_through_anthropic(client, payer, fake_an
         output_tokens,
     )
     _assert_billed(payer, anthropic_cost(input_tokens=input_tokens, output_tokens=output_tokens))
+
+
+def test_the_responses_api_streams_anthropic_tool_use_as_function_calls(
+    client, payer, fake_anthropic
+):
+    fake_anthropic.tool_calls = CALLS
+    tools = [{"type": "function", **TOOLS[0]["function"]}]  # the Responses API's flat shape
+
+    events = list(
+        client.responses.create(
+            model=MODEL,
+            input=MESSAGES[0]["content"],
+            tools=tools,
+            stream=True,
+            max_output_tokens=100,
+        )
+    )
+
+    assert fake_anthropic.requests[-1].json["tools"][0]["name"] == "get_weather"
+    added = [e.item for e in events if e.type == "response.output_item.added"]
+    assert [(item.type, item.name) for item in added] == [("function_call", "get_weather")] * 2
+    assert all(item.call_id.startswith("toolu_") for item in added)
+    completed = events[-1]
+    assert completed.type == "response.completed"
+    assert [json.loads(item.arguments) for item in completed.response.output] == [
+        call["input"] for call in CALLS
+    ]
+    usage = completed.response.usage
+    assert (usage.input_tokens, usage.output_tokens) == (9 + TOOLS_WORDS, CALLS_OUTPUT_TOKENS)
+    _assert_billed(
+        payer, anthropic_cost(input_tokens=9 + TOOLS_WORDS, output_tokens=CALLS_OUTPUT_TOKENS)
+    )
