@@ -11,8 +11,8 @@ from sessions_app.models import EmbeddedSession
 from sessions_app.services import session_mint
 from tests.factories import USD, assert_ledger_ok, make_wallet
 from wallets import services
-from wallets.models import LedgerAccount
 from wallets.books import ledger_report
+from wallets.models import LedgerAccount
 from wallets.services.accounts import account_for_system
 
 pytestmark = pytest.mark.django_db
