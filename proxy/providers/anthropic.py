@@ -22,6 +22,7 @@ from proxy.providers.anthropic_answer import (
     completion_json,
     finish_reason,
     message_from_anthropic,
+    usage_json,
 )
 from proxy.providers.anthropic_request import ToolsPlan, to_anthropic_messages, tools_plan
 from proxy.providers.base import (
@@ -214,15 +215,17 @@ class AnthropicProvider(Provider):
             raise self._transport_error(error) from None
         if not finished:
             raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
-        usage = usage_from_anthropic(reported) if reported else None
+        reported_usage = usage_from_anthropic(reported) if reported else None
+        usage = reported_usage or _counted_usage(request, "".join(translator.pieces))
         finish = finish_reason(
             stop_reason, structured_output=plan.structured_output_tool is not None
         )
         yield StreamEnd(
             finish_reason=finish,
-            usage=usage or _counted_usage(request, "".join(translator.pieces)),
-            usage_reported=usage is not None,
+            usage=usage,
+            usage_reported=reported_usage is not None,
             raw=translator.finish_chunk(finish),
+            raw_usage=usage_json(usage),  # as in a plain answer: cached_tokens always there
         )
 
     def _event_data(self, data: str) -> dict[str, Any]:

@@ -161,6 +161,7 @@ def test_a_streamed_tool_call_arrives_as_openai_tool_call_deltas(client, payer, 
         9 + TOOLS_WORDS,
         output_tokens,
     )
+    assert last.usage.prompt_tokens_details.cached_tokens == 0  # the same shape as plain
     cost = anthropic_cost(input_tokens=9 + TOOLS_WORDS, output_tokens=output_tokens)
     assert cost == 26 * 3_000 + 11 * 15_000 == 243_000
     assert last.model_extra["x_llmgateway"]["cost"] == nanos_to_usd(cost)
