@@ -5,18 +5,26 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run migrate seed serve test test-fast lint format worker clean bench bench-load bench-ledger example
+.PHONY: install install-dev run migrate seed serve test test-fast lint format worker clean bench bench-load bench-ledger example
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
+# `make run` needs only the platform's own dependencies; the test and lint tools (playwright,
+# schemathesis, mypy, …) come with `install-dev`, which every test, lint and bench target uses.
 $(VENV)/.installed: pyproject.toml sdk/python/pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[dev]"
+	$(BIN)/pip install --quiet -e .
 	$(BIN)/pip install --quiet -e sdk/python
 	touch $@
 
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(BIN)/pip install --quiet -e ".[dev]"
+	touch $@
+
 install: $(VENV)/.installed
+
+install-dev: $(VENV)/.installed-dev
 
 migrate: install
 	$(BIN)/python manage.py migrate --no-input
@@ -34,11 +42,11 @@ run: seed serve
 worker: install
 	$(BIN)/celery -A llmgateway worker --beat -l info
 
-lint: install
+lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-format: install
+format: install-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
@@ -49,7 +57,7 @@ test: lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # The fast subset (no live processes, no PostgreSQL-only concurrency tests).
-test-fast: install
+test-fast: install-dev
 	$(BIN)/pytest -m "not slow" $(PYTEST_ARGS)
 
 clean:
@@ -57,15 +65,15 @@ clean:
 
 # Gateway overhead vs LiteLLM and the bare upstream (docs/performance.md); needs PostgreSQL and
 # Redis on loopback, and LiteLLM in its own venv (LITELLM_BIN, default /tmp/litellm-venv).
-bench: install
+bench: install-dev
 	$(BIN)/python bench/overhead.py $(BENCH_ARGS)
 
 # Mixed load on the production stack (uvicorn, PostgreSQL, Redis, a Celery worker) and the books
 # check; and the ledger's settled/s vs pgbench (docs/performance.md "Load", "Ledger throughput").
-bench-load: install
+bench-load: install-dev
 	$(BIN)/python bench/load.py $(BENCH_ARGS)
 
-bench-ledger: install
+bench-ledger: install-dev
 	$(BIN)/python bench/ledger.py $(BENCH_ARGS)
 
 # The embeddable-credits example (examples/embeddable_credits, docs/quickstart.md): a developer's
