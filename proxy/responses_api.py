@@ -39,7 +39,6 @@ ECHOED_DEFAULTS: dict[str, Any] = {
     "text": {"format": {"type": "text"}},
     "reasoning": {"effort": None, "summary": None},
     "truncation": "disabled",
-    "user": None,
     "store": False,
 }
 
@@ -143,7 +142,25 @@ def _echoed(body: dict) -> dict[str, Any]:
         if echoed[name] is None:
             echoed[name] = default
     echoed["store"] = False  # what the gateway did, whatever was asked
+    if isinstance(body.get("user"), str):  # deprecated, and a string when present (never null)
+        echoed["user"] = body["user"]
+    if isinstance(echoed["tools"], list):
+        echoed["tools"] = [_echoed_tool(tool) for tool in echoed["tools"]]
     return echoed
+
+
+def _echoed_tool(tool: Any) -> Any:
+    """A function tool as OpenAI repeats it, every field present. `strict` is what was asked
+    (null when not): the chat translation passes it on only when given, so nothing stricter is
+    claimed than the upstream was asked for."""
+    if not isinstance(tool, dict) or tool.get("type") != "function":
+        return tool
+    return {
+        **tool,
+        "description": tool.get("description"),
+        "parameters": tool.get("parameters"),
+        "strict": tool.get("strict"),
+    }
 
 
 # --- input → chat messages --------------------------------------------------------------------

@@ -97,3 +97,30 @@ def test_the_validator_rejects_what_openai_schema_forbids():
         assert_matches_openai_schema(answer, "CreateChatCompletionResponse")
     assert "'refusal' is a required property" in str(failed.value)
     assert "'done' is not one of" in str(failed.value)
+
+
+RESPONSES_TOOLS = [{"type": "function", "name": t["function"]["name"],
+                    "parameters": t["function"]["parameters"]} for t in TOOLS]  # fmt: skip
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_a_responses_answer_matches_openai_schema(gateway, fake_openai, fake_anthropic, model):
+    answer = gateway.post(
+        "/responses", json={"model": model, "input": "Say hello", "max_output_tokens": 50}
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["output"][0]["type"] == "message"
+    assert_matches_openai_schema(answer.json(), "Response")
+
+
+@pytest.mark.parametrize("model", MODELS[:2])
+def test_a_responses_function_call_matches_openai_schema(
+    gateway, fake_openai, fake_anthropic, model
+):
+    fake_openai.tool_calls = CALLS
+    fake_anthropic.tool_calls = [{"name": "get_weather", "input": {"city": "Paris"}}]
+    body = {"model": model, "input": "Weather in Paris?", "tools": RESPONSES_TOOLS}
+    answer = gateway.post("/responses", json=body)
+    assert answer.status_code == 200, answer.text
+    assert "function_call" in [item["type"] for item in answer.json()["output"]]
+    assert_matches_openai_schema(answer.json(), "Response")
