@@ -27,25 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.harness.settle_load import COST_NANOS, HOLD_NANOS, ours, targets_create
-from bench.harness.stack import PG, PYTHON, ROOT, machine_busy_seconds, migrations_fingerprint, psql
+from bench.harness.stack import PG, PYTHON, ROOT, fresh_database, machine_busy_seconds
 
 LEDGER_DB = "llmgw_ledger"
-
-
-def fresh_ledger_database() -> str:
-    template = f"llmgw_bench_tpl_{migrations_fingerprint()}"
-    if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
-        raise SystemExit(f"no template {template}: run bench/overhead.py or bench/load.py once")
-    psql(f'DROP DATABASE IF EXISTS "{LEDGER_DB}" WITH (FORCE)')
-    for attempt in range(30):  # a clone fails while another bench is cloning the template
-        try:
-            psql(f'CREATE DATABASE "{LEDGER_DB}" TEMPLATE "{template}"')
-            break
-        except subprocess.CalledProcessError:
-            if attempt == 29:
-                raise
-            time.sleep(1)
-    return f"{PG}/{LEDGER_DB}"
 
 
 def pgbench_script() -> str:
@@ -106,7 +90,7 @@ def main() -> int:
     parser.add_argument("--clients", type=int, default=16)
     args = parser.parse_args()
 
-    os.environ["DATABASE_URL"] = fresh_ledger_database()
+    os.environ["DATABASE_URL"] = fresh_database(dict(os.environ), LEDGER_DB)
     os.environ["HOTPATH_PG_POOL_SIZE"] = str(args.clients)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "llmgateway.settings")
     import django

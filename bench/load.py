@@ -38,43 +38,16 @@ from bench.harness.mixed import (
     webhook_receiver,
 )
 from bench.harness.stack import (
-    PG,
     PYTHON,
-    ROOT,
     Processes,
     free_port,
+    fresh_database,
     machine_busy_seconds,
-    migrations_fingerprint,
     our_server_command,
-    psql,
     wait_http,
 )
 
 LOAD_DB = "llmgw_load"
-
-
-def fresh_load_database(base_env: dict) -> str:
-    """Our own database, cloned from bench/overhead.py's migrated template (made if missing)."""
-    template = f"llmgw_bench_tpl_{migrations_fingerprint()}"
-    if not psql(f"SELECT 1 FROM pg_database WHERE datname = '{template}'"):
-        print(f"migrating template database {template} (once per migration set)…", flush=True)
-        psql(f'CREATE DATABASE "{template}"')
-        subprocess.run(
-            [PYTHON, "manage.py", "migrate", "--no-input", "-v0"],
-            cwd=ROOT,
-            env={**base_env, "DATABASE_URL": f"{PG}/{template}"},
-            check=True,
-        )
-    psql(f'DROP DATABASE IF EXISTS "{LOAD_DB}" WITH (FORCE)')
-    for attempt in range(30):  # a clone fails while another bench is cloning the template
-        try:
-            psql(f'CREATE DATABASE "{LOAD_DB}" TEMPLATE "{template}"')
-            break
-        except subprocess.CalledProcessError:
-            if attempt == 29:
-                raise
-            time.sleep(1)
-    return f"{PG}/{LOAD_DB}"
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -176,7 +149,7 @@ def main() -> int:
         subprocess.run(["redis-cli", "-u", args.redis_url, "flushdb"], check=True,
                        capture_output=True)  # fmt: skip
         env = {**os.environ, **base_env}
-        env["DATABASE_URL"] = fresh_load_database(env)
+        env["DATABASE_URL"] = fresh_database(env, LOAD_DB)
         server = processes.start(
             "server", our_server_command(args.server, args.workers, our_port), env=env
         )

@@ -154,7 +154,14 @@ def fresh_database(base_env: dict, name: str = BENCH_DB) -> str:
             check=True,
         )
     psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    for attempt in range(30):  # a clone fails while another bench is cloning the template
+        try:
+            psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+            break
+        except subprocess.CalledProcessError:
+            if attempt == 29:
+                raise
+            time.sleep(1)
     return f"{PG}/{name}"
 
 
