@@ -15,6 +15,7 @@ ID = "obj_1"
 # the OpenAI-compatible ones, which the official `openai` library calls (docs/sdk-python.md).
 NOT_SERVER_SDK = {
     "chat_completions_create",
+    "responses_create",
     "embeddings_create",
     "images_generate",
     "models_list",
