@@ -67,13 +67,8 @@ def webhook_create(request: HttpRequest) -> HttpResponse:
     return _webhooks_page(request, form=form, status=400)
 
 
-def _back(request: HttpRequest) -> str:
-    dashboard = request.dashboard
-    return reverse("dashboard:webhooks", args=[dashboard.organization.pk, dashboard.project.pk])
-
-
-@org_page(with_project=True)
-def webhook_delete(request: HttpRequest, endpoint_id: str) -> HttpResponse:
+def _endpoint_or_404(request: HttpRequest, endpoint_id: str):
+    """One of this project's endpoints in the mode shown, or a 404."""
     dashboard = request.dashboard
     endpoint = (
         webhook_endpoints_for_project(project=dashboard.project, livemode=dashboard.livemode)
@@ -82,6 +77,17 @@ def webhook_delete(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     )
     if endpoint is None:
         raise Http404("No such webhook endpoint.")
+    return endpoint
+
+
+def _back(request: HttpRequest) -> str:
+    dashboard = request.dashboard
+    return reverse("dashboard:webhooks", args=[dashboard.organization.pk, dashboard.project.pk])
+
+
+@org_page(with_project=True)
+def webhook_delete(request: HttpRequest, endpoint_id: str) -> HttpResponse:
+    endpoint = _endpoint_or_404(request, endpoint_id)
     if request.method != "POST":
         return confirm(
             request,
@@ -100,14 +106,7 @@ def webhook_delete(request: HttpRequest, endpoint_id: str) -> HttpResponse:
 @require_POST
 def webhook_test(request: HttpRequest, endpoint_id: str) -> HttpResponse:
     """Send a signed `ping` to the endpoint now and say how it answered."""
-    dashboard = request.dashboard
-    endpoint = (
-        webhook_endpoints_for_project(project=dashboard.project, livemode=dashboard.livemode)
-        .filter(pk=endpoint_id)
-        .first()
-    )
-    if endpoint is None:
-        raise Http404("No such webhook endpoint.")
+    endpoint = _endpoint_or_404(request, endpoint_id)
     attempt = webhook_endpoint_ping(endpoint=endpoint)
     if attempt.succeeded:
         messages.success(

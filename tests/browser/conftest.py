@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fakes.stripe_connect_server import FakeStripeConnect
+
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 # Without the background-networking flags Chromium keeps dialling Google's hosts, which this
@@ -84,3 +86,11 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def connect_fake() -> Iterator[FakeStripeConnect]:
+    """The loopback Stripe Connect fake, for pages that onboard and pay out."""
+    fake = FakeStripeConnect().start()
+    yield fake
+    fake.stop()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -22,7 +21,6 @@ from llmgateway.models import Organization
 from payouts import services as payout_services
 from payouts.models import Payout
 from tests.browser.conftest import screenshot
-from tests.fakes.stripe_connect_server import FakeStripeConnect
 from tests.live import FAKE_OPENAI_API_KEY
 from wallets import services as wallet_services
 from wallets.models import LedgerAccount, LedgerTransaction, Wallet
@@ -33,13 +31,6 @@ STRIPE_LIVE_SECRET_KEY = "sk_live_" + "DashboardBrowserTest0123456789"
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 EMAIL = "grace@example.com"
 PASSWORD = "correct-horse-battery-42"
-
-
-@pytest.fixture
-def connect_fake() -> Iterator[FakeStripeConnect]:
-    fake = FakeStripeConnect().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ payout rehearsed end to end through the loopback Stripe Connect fake, and every 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -20,7 +19,6 @@ from proxy.models import RequestLog
 from tests import factories
 from tests.browser.test_dashboard import keep
 from tests.factories import assert_ledger_ok
-from tests.fakes.stripe_connect_server import FakeStripeConnect
 from tests.live import FAKE_OPENAI_API_KEY
 from wallets import services as wallet_services
 from wallets.models import LedgerAccount, LedgerTransaction, Wallet
@@ -32,13 +30,6 @@ STRIPE_TEST_SECRET_KEY = "sk_test_" + "FirstHourBrowserTest0123456789"
 EMAIL = "lin@example.com"
 PASSWORD = "correct-horse-battery-42"
 PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture
-def connect_fake() -> Iterator[FakeStripeConnect]:
-    fake = FakeStripeConnect().start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
