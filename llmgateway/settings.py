@@ -290,6 +290,7 @@ STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
+MIGRATION_MODULES = {"djstripe": "billing.djstripe_migrations"}
 
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
