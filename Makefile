@@ -30,7 +30,7 @@ migrate: install
 	$(BIN)/python manage.py migrate --no-input
 
 seed: migrate
-	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py seed_demo --base-url http://$(HOST):$(PORT)
 
 # HTTP and WebSocket on one port, served by daphne through llmgateway.asgi:application.
 serve: install
