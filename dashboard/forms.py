@@ -89,13 +89,6 @@ class OrganizationForm(forms.Form):
     name = forms.CharField(max_length=200)
 
 
-class ProjectCreateForm(forms.Form):
-    name = forms.CharField(max_length=200)
-    markup_percent = forms.DecimalField(
-        min_value=Decimal("0"), max_value=Decimal("10000"), decimal_places=2, initial=Decimal("0")
-    )
-
-
 def markup_example(markup_percent: Decimal) -> str:
     """What a markup means, in the developer's own number: "$10 at 20% credits … earns …"."""
     split = topup_split(
@@ -107,10 +100,16 @@ def markup_example(markup_percent: Decimal) -> str:
     )
 
 
-class ProjectSettingsForm(forms.Form):
-    # Above this a typo is likelier than intent (2000% leaves a wallet $0.48 of every $10):
-    # saving it takes a second, explicit yes.
+class _MarkupForm(forms.Form):
+    """A project's name and markup, as the new-project and settings pages both ask for them.
+
+    The help text speaks in the markup on the page (typed, else saved). Above
+    `MARKUP_CONFIRM_ABOVE` a typo is likelier than intent (2000% leaves a wallet $0.48 of every
+    $10), so saving such a markup takes a second, explicit yes.
+    """
+
     MARKUP_CONFIRM_ABOVE = Decimal("1000")
+    DEFAULT_EXAMPLE_MARKUP = Decimal("20")
 
     name = forms.CharField(max_length=200)
     markup_percent = forms.DecimalField(
@@ -119,6 +118,56 @@ class ProjectSettingsForm(forms.Form):
     confirm_high_markup = forms.BooleanField(
         required=False, widget=forms.HiddenInput, label="Yes, I mean this markup"
     )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        typed = self._typed_markup()
+        self.fields["markup_percent"].help_text = "Taken at top-up: " + markup_example(
+            typed if typed is not None else self.DEFAULT_EXAMPLE_MARKUP
+        )
+        if typed is not None and typed > self.MARKUP_CONFIRM_ABOVE:
+            self.fields["confirm_high_markup"].widget = forms.CheckboxInput()
+
+    def _typed_markup(self) -> Decimal | None:
+        """The markup on the page: what was typed (if it is a number in range), else saved."""
+        field = self.fields["markup_percent"]
+        raw = (
+            self.data.get("markup_percent")
+            if self.is_bound
+            else self.initial.get("markup_percent", field.initial)
+        )
+        try:
+            value = Decimal(str(raw).strip())
+        except (ArithmeticError, ValueError):
+            return None
+        if not value.is_finite() or not Decimal("0") <= value <= Decimal("10000"):
+            return None
+        return value.quantize(Decimal("0.01"))
+
+    def clean(self):
+        cleaned = super().clean()
+        markup = cleaned.get("markup_percent")
+        if (
+            markup is not None
+            and markup > self.MARKUP_CONFIRM_ABOVE
+            and not cleaned.get("confirm_high_markup")
+        ):
+            self.add_error(
+                "confirm_high_markup",
+                f"A markup of {markup.normalize():f}% is above {self.MARKUP_CONFIRM_ABOVE}%: "
+                f"{markup_example(markup)} Tick “Yes, I mean this "
+                "markup” and save again to keep it.",
+            )
+        return cleaned
+
+
+class ProjectCreateForm(_MarkupForm):
+    markup_percent = forms.DecimalField(
+        min_value=Decimal("0"), max_value=Decimal("10000"), decimal_places=2, initial=Decimal("0")
+    )
+
+
+class ProjectSettingsForm(_MarkupForm):
     allowed_origins = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -133,28 +182,6 @@ class ProjectSettingsForm(forms.Form):
     topup_min_usd = UsdField(required=False, min_nanos=1, label="Minimum top-up (USD)")
     topup_max_usd = UsdField(required=False, min_nanos=1, label="Maximum top-up (USD)")
     low_balance_threshold_usd = UsdField(required=False, label="Low-balance threshold (USD)")
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        typed = self._typed_markup()
-        self.fields["markup_percent"].help_text = "Taken at top-up: " + markup_example(
-            typed if typed is not None else Decimal("20")
-        )
-        if typed is not None and typed > self.MARKUP_CONFIRM_ABOVE:
-            self.fields["confirm_high_markup"].widget = forms.CheckboxInput()
-
-    def _typed_markup(self) -> Decimal | None:
-        """The markup on the page: what was typed (if it is a number in range), else saved."""
-        raw = (
-            self.data.get("markup_percent") if self.is_bound else self.initial.get("markup_percent")
-        )
-        try:
-            value = Decimal(str(raw).strip())
-        except (ArithmeticError, ValueError):
-            return None
-        if not value.is_finite() or not Decimal("0") <= value <= Decimal("10000"):
-            return None
-        return value.quantize(Decimal("0.01"))
 
     def clean_allowed_origins(self) -> list[str]:
         origins = []
@@ -177,18 +204,6 @@ class ProjectSettingsForm(forms.Form):
         minimum, maximum = cleaned.get("topup_min_usd"), cleaned.get("topup_max_usd")
         if minimum is not None and maximum is not None and minimum > maximum:
             self.add_error("topup_max_usd", "The maximum top-up is less than the minimum.")
-        markup = cleaned.get("markup_percent")
-        if (
-            markup is not None
-            and markup > self.MARKUP_CONFIRM_ABOVE
-            and not cleaned.get("confirm_high_markup")
-        ):
-            self.add_error(
-                "confirm_high_markup",
-                f"A markup of {markup.normalize():f}% is above {self.MARKUP_CONFIRM_ABOVE}%: "
-                f"{markup_example(markup)} Tick “Yes, I mean this "
-                "markup” and save again to keep it.",
-            )
         return cleaned
 
 

@@ -1,5 +1,6 @@
 """Small things of a newcomer's first hour in the dashboard: a markup above 1000% asks for a
-second yes and the help text speaks in the typed markup; every page has a skip link and links
+second yes (on the settings and the new-project pages) and the help text speaks in the typed
+markup; every page has a skip link and links
 the API docs."""
 
 from __future__ import annotations
@@ -51,6 +52,25 @@ def test_the_markup_help_text_uses_the_saved_and_the_typed_value(admin_client_, 
         {**SETTINGS, "markup_percent": "50", "allowed_origins": "not an origin"},
     ).content.decode()
     assert "$10 at 50% credits the wallet $6.666666666 and earns you $3.333333334." in typed
+
+
+def test_a_new_project_above_1000_percent_needs_a_second_yes(admin_client_, organization):
+    new_project = org_url(organization, "projects/new/")
+    shown = admin_client_.get(new_project).content.decode()
+    assert "$10 at 0% credits the wallet $10.00 and earns you $0.00." in shown
+
+    refused = admin_client_.post(new_project, {"name": "Typo", "markup_percent": "1500"})
+    html = refused.content.decode()
+    assert refused.status_code == 200
+    assert "A markup of 1500% is above 1000%: $10 at 1500% credits the wallet $0.625" in html
+    assert 'type="checkbox" name="confirm_high_markup"' in html
+    assert not organization.projects.filter(name="Typo").exists()
+
+    confirmed = admin_client_.post(
+        new_project, {"name": "Typo", "markup_percent": "1500", "confirm_high_markup": "on"}
+    )
+    assert confirmed.status_code == 302
+    assert str(organization.projects.get(name="Typo").markup_percent) == "1500.00"
 
 
 @pytest.mark.parametrize("suffix", ["", "members/", "payouts/"])
