@@ -10,8 +10,6 @@ Connect fake (daphne's STRIPE_* variables point at it).
 from __future__ import annotations
 
 import re
-import shutil
-from pathlib import Path
 
 import httpx
 import pytest
@@ -28,7 +26,6 @@ from wallets.models import LedgerAccount, LedgerTransaction, Wallet
 pytestmark = pytest.mark.django_db(transaction=True)
 
 STRIPE_LIVE_SECRET_KEY = "sk_live_" + "DashboardBrowserTest0123456789"
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 EMAIL = "grace@example.com"
 PASSWORD = "correct-horse-battery-42"
 
@@ -45,9 +42,7 @@ def live_process_env(fake_openai_server, connect_fake) -> dict[str, str]:
 
 def keep(page, name: str) -> None:
     """A screenshot in artifacts/, also copied to docs/images/ (the README shows them)."""
-    path = screenshot(page, f"dashboard-{name}")
-    DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(path, DOCS_IMAGES / f"dashboard-{name}.png")
+    screenshot(page, f"dashboard-{name}", for_docs=True)
 
 
 def onboard_with_live_margin(organization: Organization, fake, settings, margin_nanos: int):

@@ -86,14 +86,14 @@ def test_buy_credits_then_chat_streams_and_shows_its_cost(example_url, browser_p
     prompt.get_by_text("Your balance is too low").wait_for()
     assert chat.get_by_label("Message").input_value() == QUESTION
     assert chat.locator(".message").count() == 0
-    screenshot(page, "elements-insufficient-balance")
+    screenshot(page, "elements-insufficient-balance", for_docs=True)
 
     # The simulated card form inside the prompt; the push moves the balance.
     prompt.get_by_role("button", name="Buy $10.00 of credits").click()
     prompt.get_by_label("Card number").wait_for()
     summary = prompt.locator("[part=card-form] [part=summary]")
     assert summary.inner_text() == "You pay $10.00; you get $8.333333333 of credit."
-    screenshot(page, "elements-simulated-card")
+    screenshot(page, "elements-simulated-card", for_docs=True)
     prompt.get_by_role("button", name="Pay $10.00").click()
     page.wait_for_function(
         f"document.querySelector('llmgateway-balance').dataset.balance === '{NET_CREDIT}'"
@@ -123,7 +123,7 @@ def test_buy_credits_then_chat_streams_and_shows_its_cost(example_url, browser_p
     wallet = _wallet_of_the_page(project)
     assert wallet.balance_nanos == usd_to_nanos(NET_CREDIT) - usd_to_nanos(cost)
     assert chat.locator(".message.assistant [part=message-cost]").inner_text() == f"${cost}"
-    screenshot(page, "elements-chat")
+    screenshot(page, "elements-chat", for_docs=True)
     unexpected = [error for error in page.console_errors if "status of 402" not in error]
     assert unexpected == [], unexpected
     assert_ledger_ok()

@@ -85,7 +85,7 @@ def test_a_page_on_a_disallowed_origin_says_which_origin_to_add(
     expect(amount).to_have_text("unavailable")
     expect(amount).to_have_attribute("title", expected)
     expect(page.get_by_text("Failed to fetch")).to_have_count(0)
-    screenshot(page, "elements-origin-not-allowed")
+    screenshot(page, "elements-origin-not-allowed", for_docs=True)
 
     # A refused origin stays refused: nothing is asked again.
     page.wait_for_timeout(QUIET_SECONDS * 1000)
@@ -122,7 +122,7 @@ def test_a_blocked_customer_reads_why_and_the_session_is_asked_for_once(
     # The example backend passed the gateway's refusal through: status and code.
     assert session_answers[0].status == 403
     assert session_answers[0].json()["error"]["code"] == "customer_blocked"
-    screenshot(page, "elements-customer-blocked")
+    screenshot(page, "elements-customer-blocked", for_docs=True)
 
     page.wait_for_timeout(QUIET_SECONDS * 1000)
     assert counts["session"] == 1, counts
