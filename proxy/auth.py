@@ -10,8 +10,6 @@ on the rows it locks. What the cache may serve stale for that long is project co
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 
@@ -20,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from llmgateway.loop_local import LoopLocal
 from proxy.billing import fast_path_enabled
 from sessions_app.authentication import (
     SESSION,
@@ -100,37 +99,23 @@ def principal_cache_clear() -> None:
 # --- rate limit -----------------------------------------------------------------------------
 
 
-class _RedisForLoop:
-    """One asyncio Redis client per event loop, closed when the loop shuts down."""
+def _redis_client():
+    import redis.asyncio
 
-    def __init__(self, url: str) -> None:
-        import redis.asyncio
-
-        self.client = redis.asyncio.Redis.from_url(url)
-        self.closed = False
-        self.keeper = asyncio.get_running_loop().create_task(self._keep())
-
-    async def _keep(self) -> None:
-        try:
-            await asyncio.get_running_loop().create_future()
-        finally:
-            self.closed = True
-            with contextlib.suppress(Exception):
-                await self.client.aclose()
+    return redis.asyncio.Redis.from_url(settings.REDIS_URL)
 
 
-_redis_clients: dict[int, _RedisForLoop] = {}
+async def _redis_close(client) -> None:
+    await client.aclose()
 
 
-def redis_for_loop() -> _RedisForLoop:
-    """This event loop's asyncio Redis client (REDIS_URL), for counters on the hot path."""
-    loop = asyncio.get_running_loop()
-    current = _redis_clients.get(id(loop))
-    if current is None or current.closed or current.keeper.get_loop() is not loop:
-        for key in [key for key, each in _redis_clients.items() if each.closed]:
-            del _redis_clients[key]
-        current = _redis_clients[id(loop)] = _RedisForLoop(settings.REDIS_URL)
-    return current
+_redis_clients = LoopLocal(_redis_client, close=_redis_close)
+
+
+def redis_for_loop():
+    """This event loop's asyncio Redis client (REDIS_URL), for counters on the hot path; closed
+    when the loop shuts down."""
+    return _redis_clients.get()
 
 
 async def rate_limit_acheck(principal: Principal) -> None:
@@ -146,7 +131,7 @@ async def rate_limit_acheck(principal: Principal) -> None:
     window = int(now // WINDOW_SECONDS)
     key = cache.make_and_validate_key(f"ratelimit:{principal.rate_limit_key}:{window}")
     try:
-        async with redis_for_loop().client.pipeline(transaction=False) as pipe:
+        async with redis_for_loop().pipeline(transaction=False) as pipe:
             pipe.set(key, 0, ex=WINDOW_SECONDS + 5, nx=True)
             pipe.incr(key)
             _, count = await pipe.execute()

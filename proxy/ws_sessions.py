@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Callable
 
 from asgiref.sync import sync_to_async
@@ -22,6 +21,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from llmgateway.errors import ApiError
+from llmgateway.loop_local import LoopLocal
 from proxy.auth import rate_limit_acheck, redis_for_loop
 from sessions_app.authentication import Principal
 from sessions_app.errors import RateLimited, SessionExpired, SessionRevoked
@@ -81,7 +81,7 @@ async def session_slot_acquire(principal: Principal) -> bool:
         return False
     key = cache.make_and_validate_key(_slot_key(principal))
     try:
-        async with redis_for_loop().client.pipeline(transaction=False) as pipe:
+        async with redis_for_loop().pipeline(transaction=False) as pipe:
             pipe.set(key, 0, ex=SLOT_COUNTER_TTL_SECONDS, nx=True)
             pipe.incr(key)
             _, count = await pipe.execute()
@@ -100,7 +100,7 @@ async def session_slot_release(principal: Principal) -> None:
         return
     key = cache.make_and_validate_key(_slot_key(principal))
     try:
-        await redis_for_loop().client.eval(_RELEASE_SCRIPT, 1, key)
+        await redis_for_loop().eval(_RELEASE_SCRIPT, 1, key)
     except Exception:
         logger.warning("WebSocket slot counter unavailable", exc_info=True)
 
@@ -179,15 +179,9 @@ class SessionWatch:
         self.task = None
 
 
-_watches: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, SessionWatch] = (
-    weakref.WeakKeyDictionary()
-)
+_watches: LoopLocal[SessionWatch] = LoopLocal(SessionWatch)
 
 
 def session_watch() -> SessionWatch:
     """This event loop's watch (daphne runs one loop; tests run several, one after another)."""
-    loop = asyncio.get_running_loop()
-    watch = _watches.get(loop)
-    if watch is None:
-        watch = _watches[loop] = SessionWatch()
-    return watch
+    return _watches.get()

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable
 
 from asgiref.sync import async_to_sync, sync_to_async
 from django.conf import settings
 from django.db import transaction
 
+from llmgateway.loop_local import LoopLocal
 from llmgateway.money import nanos_to_usd
 from wallets.models import Wallet
 
@@ -29,8 +29,8 @@ BALANCE_MESSAGE_TYPE = "wallet.balance"
 # connection from a redis-py pool that refuses (not waits) past 100 connections: 200 sockets
 # authenticating or settling at once would otherwise fail.
 CHANNEL_LAYER_CONCURRENCY = 50
-_layer_gates: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
+_layer_gates: LoopLocal[asyncio.Semaphore] = LoopLocal(
+    lambda: asyncio.Semaphore(CHANNEL_LAYER_CONCURRENCY)
 )
 
 
@@ -40,11 +40,7 @@ def wallet_balance_group(wallet_id: str) -> str:
 
 def channel_layer_gate() -> asyncio.Semaphore:
     """Hold this around a channel-layer call made from the event loop (see above)."""
-    loop = asyncio.get_running_loop()
-    gate = _layer_gates.get(loop)
-    if gate is None:
-        gate = _layer_gates[loop] = asyncio.Semaphore(CHANNEL_LAYER_CONCURRENCY)
-    return gate
+    return _layer_gates.get()
 
 
 def _balance_nanos(wallet_id: str) -> int | None:
@@ -89,9 +85,10 @@ def wallet_balance_changed(*, wallet_id: str) -> None:
 # the wallet dirty and that task pushes again after its send; each push first waits
 # WALLET_PUSH_COALESCE_SECONDS, so commits close together share one read and one send. A burst
 # of settles on one wallet then costs few reads and sends, pushes of one wallet never overtake
-# each other, and the last one sent always reads after the last commit. Keyed by loop too: a
-# task left on a closed loop (tests run several) must not mute a wallet.
-_running: dict[tuple[int, str], bool] = {}  # key -> dirty (a commit landed after the last read)
+# each other, and the last one sent always reads after the last commit. Per loop too: a task
+# left on a closed loop (tests run several) must not mute a wallet.
+# wallet id -> dirty (a commit landed after the last read)
+_running: LoopLocal[dict[str, bool]] = LoopLocal(dict)
 _running_pushes: set[asyncio.Task] = set()
 
 
@@ -103,29 +100,32 @@ def wallet_balance_changed_soon(
     `read_balance` must read the committed balance after the call (any connection will do: the
     one-push-at-a-time rule above is what keeps the pushes in order)."""
     try:
-        loop = asyncio.get_running_loop()
+        running = _running.get()
     except RuntimeError:  # not called from async code
         return
-    key = (id(loop), wallet_id)
-    if key in _running:
-        _running[key] = True
+    if wallet_id in running:
+        running[wallet_id] = True
         return
-    _running[key] = True
-    task = loop.create_task(_push_async(key, read_balance or _orm_balance_reader))
+    running[wallet_id] = True
+    task = asyncio.get_running_loop().create_task(
+        _push_async(running, wallet_id, read_balance or _orm_balance_reader)
+    )
     _running_pushes.add(task)  # the loop keeps only weak references to tasks
     task.add_done_callback(_running_pushes.discard)
 
 
-async def _push_async(key: tuple[int, str], read_balance: BalanceReader) -> None:
+async def _push_async(
+    running: dict[str, bool], wallet_id: str, read_balance: BalanceReader
+) -> None:
     window = settings.WALLET_PUSH_COALESCE_SECONDS
     try:
-        while _running.get(key):
+        while running.get(wallet_id):
             if window > 0:
                 await asyncio.sleep(window)  # commits landing meanwhile ride on this push
-            _running[key] = False  # from here on a new commit needs a read of its own
-            await _push_once(key[1], read_balance)
+            running[wallet_id] = False  # from here on a new commit needs a read of its own
+            await _push_once(wallet_id, read_balance)
     finally:
-        _running.pop(key, None)
+        running.pop(wallet_id, None)
 
 
 async def _push_once(wallet_id: str, read_balance: BalanceReader) -> None:

@@ -17,14 +17,13 @@ are kept for reuse.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
-import weakref
 
 import httpcore
 import httpx
 
+from llmgateway.loop_local import LoopLocal
 from proxy.providers.upstream_pool import UpstreamPool
 
 CONNECT_TIMEOUT_SECONDS = 5.0
@@ -39,12 +38,6 @@ PROXY_VARIABLES = (
     "http_proxy",
     "ALL_PROXY",
     "all_proxy",
-)
-
-# Per event loop: an httpx client's connections belong to the loop that opened them. In
-# production (daphne) there is one loop per process; tests make a loop per test.
-_clients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = (
-    weakref.WeakKeyDictionary()
 )
 
 
@@ -73,54 +66,50 @@ def upstream_limits() -> httpx.Limits:
     )
 
 
+def _new_client() -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        timeout=upstream_timeout(),
+        limits=upstream_limits(),
+        headers={"User-Agent": "llmgateway"},
+        follow_redirects=False,
+    )
+
+
+def _new_pool() -> UpstreamPool:
+    limits = upstream_limits()
+    return UpstreamPool(
+        max_connections=limits.max_connections or 500,
+        max_idle_connections=limits.max_keepalive_connections or 100,
+        keepalive_expiry_seconds=limits.keepalive_expiry or KEEPALIVE_EXPIRY_SECONDS,
+        # httpx's verification defaults (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), made
+        # once: httpcore would build a context for every new connection.
+        ssl_context=httpx.create_ssl_context(),
+    )
+
+
+# Per event loop: a client's connections belong to the loop that opened them. In production
+# there is one loop per process; tests make a loop per test.
+_clients: LoopLocal[httpx.AsyncClient] = LoopLocal(_new_client)
+_pools: LoopLocal[UpstreamPool] = LoopLocal(_new_pool)  # plain JSON calls (post_json)
+
+
 def shared_client() -> httpx.AsyncClient:
     """The running loop's client; call from async code only."""
-    loop = asyncio.get_running_loop()
-    client = _clients.get(loop)
-    if client is None or client.is_closed:
-        client = httpx.AsyncClient(
-            timeout=upstream_timeout(),
-            limits=upstream_limits(),
-            headers={"User-Agent": "llmgateway"},
-            follow_redirects=False,
-        )
-        _clients[loop] = client
+    client = _clients.get()
+    if client.is_closed:
+        _clients.pop()
+        client = _clients.get()
     return client
 
 
 async def shared_client_close() -> None:
     """Close the running loop's clients (at shutdown, or at the end of a test's loop)."""
-    loop = asyncio.get_running_loop()
-    client = _clients.pop(loop, None)
+    client = _clients.pop()
     if client is not None:
         await client.aclose()
-    pool = _pools.pop(loop, None)
+    pool = _pools.pop()
     if pool is not None:
         await pool.aclose()
-
-
-# --- plain JSON calls -------------------------------------------------------------------------
-
-_pools: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, UpstreamPool] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def _shared_pool() -> UpstreamPool:
-    loop = asyncio.get_running_loop()
-    pool = _pools.get(loop)
-    if pool is None:
-        limits = upstream_limits()
-        pool = UpstreamPool(
-            max_connections=limits.max_connections or 500,
-            max_idle_connections=limits.max_keepalive_connections or 100,
-            keepalive_expiry_seconds=limits.keepalive_expiry or KEEPALIVE_EXPIRY_SECONDS,
-            # httpx's verification defaults (certifi, or SSL_CERT_FILE / SSL_CERT_DIR), made
-            # once: httpcore would build a context for every new connection.
-            ssl_context=httpx.create_ssl_context(),
-        )
-        _pools[loop] = pool
-    return pool
 
 
 def json_bytes(body: object) -> bytes:
@@ -149,7 +138,7 @@ async def post_json(url: str, content: bytes, headers: dict[str, str]) -> tuple[
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in merged.items()
     ]
     try:
-        return await _shared_pool().request(
+        return await _pools.get().request(
             b"POST",
             httpcore.URL(url),
             headers=header_list,
