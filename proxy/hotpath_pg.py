@@ -3,9 +3,10 @@
 It does exactly what `wallets.services.holds` does through the ORM — the same tables, the same
 conditional UPDATEs, the same lock order (hold, then session, then wallet or account; reserve:
 session, then wallet), the same ledger lines — but each step is one SQL statement on a pooled
-async psycopg connection, with no thread hop. On this 2-core class of machine the ORM run in
-`sync_to_async` costs about half the throughput (DESIGN.md §7). The ORM services stay the
-reference, the path for SQLite, and the fallback for holds this process did not make.
+async psycopg connection (llmgateway/pgpool.py), with no thread hop. On this 2-core class of
+machine the ORM run in `sync_to_async` costs about half the throughput (DESIGN.md §7). The ORM
+services stay the reference, the path for SQLite, and the fallback for holds this process did
+not make.
 
 Each statement first locks what it changes (`SELECT … FOR NO KEY UPDATE`, the lock strength and
 order of wallets/locks.py, in a CTE whose WHERE is the refusal rule, re-checked by PostgreSQL on
@@ -17,18 +18,16 @@ settlement, which moves money, stays durable.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
 import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connections
 
 from llmgateway import ids
 from llmgateway.errors import NotFound
+from llmgateway.pgpool import pool
 from sessions_app.errors import (
     AuthenticationFailed,
     CustomerBlocked,
@@ -198,40 +197,6 @@ WHERE s.id = %(session_id)s
 """
 KEY_REVOKED = "SELECT revoked_at IS NOT NULL FROM llmgateway_apikey WHERE id = %(api_key_id)s"
 
-# Request logs and their daily aggregates (proxy/logs.py), as `request_logs_write` writes them:
-# a log row that is already there (same request id) is skipped, and every batch adds its totals
-# to each bucket, creating it on first use.
-REQUEST_LOG_INSERT = """
-INSERT INTO proxy_requestlog (
-    request_id, created_at, project_id, api_key_id, livemode, session_id, customer_id, wallet_id,
-    endpoint, model, stream, input_tokens, output_tokens, cached_input_tokens, images, cost_nanos,
-    latency_ms, status_code, error_code, outcome)
-VALUES (
-    %(request_id)s, %(created_at)s, %(project_id)s, %(api_key_id)s, %(livemode)s, %(session_id)s,
-    %(customer_id)s, %(wallet_id)s, %(endpoint)s, %(model)s, %(stream)s, %(input_tokens)s,
-    %(output_tokens)s, %(cached_input_tokens)s, %(images)s, %(cost_nanos)s, %(latency_ms)s,
-    %(status_code)s, %(error_code)s, %(outcome)s)
-ON CONFLICT (request_id) DO NOTHING
-"""
-USAGE_ADD = """
-INSERT INTO proxy_usagedaily (
-    date, project_id, api_key_id, model, livemode,
-    requests, errors, input_tokens, output_tokens, cached_input_tokens, images, cost_nanos)
-VALUES (
-    %(date)s, %(project_id)s, %(api_key_id)s, %(model)s, %(livemode)s,
-    %(requests)s, %(errors)s, %(input_tokens)s, %(output_tokens)s, %(cached_input_tokens)s,
-    %(images)s, %(cost_nanos)s)
-ON CONFLICT ON CONSTRAINT usagedaily_unique_bucket DO UPDATE SET
-    requests = proxy_usagedaily.requests + EXCLUDED.requests,
-    errors = proxy_usagedaily.errors + EXCLUDED.errors,
-    input_tokens = proxy_usagedaily.input_tokens + EXCLUDED.input_tokens,
-    output_tokens = proxy_usagedaily.output_tokens + EXCLUDED.output_tokens,
-    cached_input_tokens = proxy_usagedaily.cached_input_tokens + EXCLUDED.cached_input_tokens,
-    images = proxy_usagedaily.images + EXCLUDED.images,
-    cost_nanos = proxy_usagedaily.cost_nanos + EXCLUDED.cost_nanos
-"""
-
-
 # --- what a hold is on --------------------------------------------------------------------------
 
 
@@ -252,112 +217,6 @@ class FastSettleResult:
     charged_nanos: int
     balance_nanos: int
     collected_nanos: int = 0
-
-
-# --- connections --------------------------------------------------------------------------------
-
-
-class LoopPool:
-    """Autocommit connections for one event loop, at most `max_size` at once.
-
-    A keeper task owns them: when the loop shuts down (`asyncio.run` cancels the tasks left, as
-    in tests where every request runs in its own loop) it closes them, so no connection outlives
-    its loop and the test database can be dropped.
-    """
-
-    def __init__(self, conninfo: dict, max_size: int) -> None:
-        self.conninfo, self.max_size = conninfo, max_size
-        self.idle: list[psycopg.AsyncConnection] = []
-        self.open_count = 0
-        self.waiters: list[asyncio.Future] = []
-        self.closed = False
-        self.keeper = asyncio.get_running_loop().create_task(self._keep())
-
-    async def _keep(self) -> None:
-        try:
-            await asyncio.get_running_loop().create_future()
-        finally:
-            self.closed = True
-            idle, self.idle = self.idle, []
-            for connection in idle:
-                with contextlib.suppress(Exception):
-                    await connection.close()
-
-    async def acquire(self) -> psycopg.AsyncConnection:
-        while True:
-            if self.idle:
-                return self.idle.pop()
-            if self.open_count < self.max_size:
-                self.open_count += 1
-                try:
-                    return await psycopg.AsyncConnection.connect(**self.conninfo, autocommit=True)
-                except BaseException:
-                    self.open_count -= 1
-                    raise
-            waiter = asyncio.get_running_loop().create_future()
-            self.waiters.append(waiter)
-            try:
-                await waiter
-            finally:
-                if waiter in self.waiters:
-                    self.waiters.remove(waiter)
-
-    def release(self, connection: psycopg.AsyncConnection, *, healthy: bool) -> None:
-        reusable = (
-            healthy
-            and not self.closed
-            and not connection.closed
-            and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
-        )
-        if reusable:
-            self.idle.append(connection)
-        else:
-            self.open_count -= 1
-            if not connection.closed:
-                asyncio.get_running_loop().create_task(connection.close())
-        while self.waiters:
-            waiter = self.waiters.pop(0)
-            if not waiter.done():
-                waiter.set_result(None)
-                break
-
-    @contextlib.asynccontextmanager
-    async def connection(self):
-        connection = await self.acquire()
-        healthy = False
-        try:
-            yield connection
-            healthy = True
-        finally:
-            self.release(connection, healthy=healthy)
-
-
-_pools: dict[int, LoopPool] = {}
-
-
-def _conninfo() -> dict:
-    database = connections["default"].settings_dict
-    info = {
-        "dbname": database["NAME"],
-        "user": database.get("USER") or None,
-        "password": database.get("PASSWORD") or None,
-        "host": database.get("HOST") or None,
-        "port": database.get("PORT") or None,
-        "application_name": "llmgateway-hotpath",
-    }
-    info = {key: value for key, value in info.items() if value is not None}
-    info["prepare_threshold"] = settings.HOTPATH_PG_PREPARE_THRESHOLD  # None: never prepare
-    return info
-
-
-def pool() -> LoopPool:
-    loop = asyncio.get_running_loop()
-    current = _pools.get(id(loop))
-    if current is None or current.closed or current.keeper.get_loop() is not loop:
-        for key in [key for key, each in _pools.items() if each.closed]:
-            del _pools[key]
-        current = _pools[id(loop)] = LoopPool(_conninfo(), settings.HOTPATH_PG_POOL_SIZE)
-    return current
 
 
 # --- the steps ----------------------------------------------------------------------------------
@@ -526,12 +385,3 @@ async def holds_extend(hold_ids: list[str]) -> int:
             HOLDS_EXTEND, {"hold_ids": hold_ids, "ttl_seconds": settings.HOLD_TTL_SECONDS}
         )
         return cursor.rowcount
-
-
-async def request_logs_write(*, rows: list[dict], buckets: list[dict]) -> None:
-    """Insert log rows and add to their daily buckets in one transaction (buckets in a fixed
-    order, so two processes adding to the same ones can't deadlock)."""
-    async with pool().connection() as connection, connection.transaction():
-        cursor = connection.cursor()
-        await cursor.executemany(REQUEST_LOG_INSERT, rows)
-        await cursor.executemany(USAGE_ADD, buckets)

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from proxy import hotpath_pg
+from proxy import logs_pg
 from proxy.models import RequestLog, UsageDaily
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,7 @@ def usage_buckets(entries: list[LogEntry]) -> list[tuple[dict, dict[str, int]]]:
 
 def request_logs_write(*, entries: list[LogEntry]) -> None:
     """Insert log rows and add them to the daily aggregates, in one transaction (the ORM path:
-    SQLite; proxy/hotpath_pg.py writes the same rows on PostgreSQL)."""
+    SQLite; proxy/logs_pg.py writes the same rows on PostgreSQL)."""
     if not entries:
         return
     with transaction.atomic():
@@ -99,7 +99,7 @@ def request_logs_write(*, entries: list[LogEntry]) -> None:
 
 
 async def _request_logs_write_pg(entries: list[LogEntry]) -> None:
-    await hotpath_pg.request_logs_write(
+    await logs_pg.request_logs_write(
         rows=[vars(entry) for entry in entries],
         buckets=[bucket | totals for bucket, totals in usage_buckets(entries)],
     )

@@ -8,6 +8,7 @@ import pytest
 from django.test import AsyncClient
 from django.utils import timezone
 
+from llmgateway import pgpool
 from proxy import hotpath_pg
 from proxy.auth import principal_cache_clear
 from sessions_app.models import EmbeddedSession
@@ -217,7 +218,7 @@ def test_a_reserve_commits_asynchronously_and_the_setting_does_not_outlive_it():
     money) commits durably again."""
 
     async def check():
-        async with hotpath_pg.pool().connection() as connection:
+        async with pgpool.pool().connection() as connection:
             inside = await connection.execute(
                 f"WITH {hotpath_pg._ASYNC_COMMIT_CTE} "
                 "SELECT current_setting('synchronous_commit') FROM async_commit"
