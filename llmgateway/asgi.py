@@ -13,18 +13,24 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from llmgateway.asgi_threads import SharedThreadForAsyncViews  # noqa: E402
+from llmgateway.asgi_threads import SharedThreadForAsyncViews, async_view_paths  # noqa: E402
 from llmgateway.routing import websocket_urlpatterns  # noqa: E402
 from llmgateway.static_cors import SdkStaticCorsMiddleware  # noqa: E402
 from proxy.front import BilledEndpointsFront  # noqa: E402
+from proxy.urls import urlpatterns as gateway_urlpatterns  # noqa: E402
 
 platform = ProtocolTypeRouter(
     {
         # /static/ (admin, dashboard, the browser SDK) is answered from the app's static folders
-        # so that one daphne process is the whole platform; every other path goes straight to
+        # so that the ASGI server alone is the whole platform; every other path goes straight to
         # Django. A CDN or reverse proxy in front can take /static/ over (docs/operations.md).
         "http": SdkStaticCorsMiddleware(
-            ASGIStaticFilesHandler(SharedThreadForAsyncViews(django_asgi_app))
+            ASGIStaticFilesHandler(
+                # The OpenAI-compatible endpoints (proxy/urls.py, every one an async view).
+                SharedThreadForAsyncViews(
+                    django_asgi_app, paths=async_view_paths(gateway_urlpatterns)
+                )
+            )
         ),
         "websocket": URLRouter(websocket_urlpatterns),
     }

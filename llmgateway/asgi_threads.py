@@ -14,27 +14,27 @@ get here; this still serves `/v1/models`, those endpoints when the front passes 
 off), and Django's test client.
 
 Only these paths: a sync view (the DRF endpoints) runs entirely on its context's thread, and
-sharing one thread there would serialize every request.
+sharing one thread there would serialize every request. Which paths is the ASGI config's to say
+(llmgateway/asgi.py passes proxy/urls.py's), so this module imports no app.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext
 
 
-def async_view_paths() -> frozenset[str]:
-    """The OpenAI-compatible endpoints (proxy/urls.py, every one an async view) under /v1/."""
-    from proxy.urls import urlpatterns
-
-    return frozenset(f"/v1/{pattern.pattern}" for pattern in urlpatterns)
+def async_view_paths(urlpatterns: Iterable, *, prefix: str = "/v1/") -> frozenset[str]:
+    """The paths of URL patterns mounted under `prefix` (each a fixed route, no converters)."""
+    return frozenset(f"{prefix}{pattern.pattern}" for pattern in urlpatterns)
 
 
 class SharedThreadForAsyncViews:
-    def __init__(self, app, paths: frozenset[str] | None = None) -> None:
+    def __init__(self, app, *, paths: frozenset[str]) -> None:
         self.app = app
-        self.paths = async_view_paths() if paths is None else paths
+        self.paths = paths
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="async-views-sync")
 
     async def __call__(self, scope, receive, send):
