@@ -1,5 +1,7 @@
 """`manage.py seed_demo`: a demo org, project, owner and funded test customer for `make run`,
-ending with where to go: the dashboard and its login, admin, the API docs, the example."""
+ending with where to go: the dashboard and its login, admin, the API docs, the example.
+
+The dashboard's, the top app: the demo spans tenancy, a wallet and a dashboard login."""
 
 import secrets
 from decimal import Decimal
