@@ -1,4 +1,11 @@
-"""The API's shared plumbing: the one error renderer, the base view, cursor pagination."""
+"""The API's shared plumbing: the one error renderer, the base view, cursor pagination.
+
+The kernel knows no caller. `ApiView` authenticates with DRF's DEFAULT_AUTHENTICATION_CLASSES
+(settings.py: the bearer keys of sessions_app) and then hands the authenticated caller to the
+function named by `settings.API_PRINCIPAL_CHECK` (sessions_app.access.principal_check: the kind
+of key, a restricted key's permission, the rate limit, in that order). Both are named in settings,
+so this module imports no app.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +19,17 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.module_loading import import_string
 from rest_framework import exceptions as drf
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from llmgateway.errors import (
     ApiError,
+    AuthenticationFailed,
     InvalidRequest,
     NotFound,
+    PermissionDenied,
     RequestTooLarge,
     ServiceUnavailable,
 )
@@ -95,12 +105,8 @@ def api_error_from_exception(exc: Exception) -> ApiError | None:
     if isinstance(exc, drf.MethodNotAllowed):
         return MethodNotAllowed()
     if isinstance(exc, drf.NotAuthenticated | drf.AuthenticationFailed):
-        from sessions_app.errors import AuthenticationFailed
-
         return AuthenticationFailed()
     if isinstance(exc, drf.PermissionDenied):
-        from sessions_app.errors import PermissionDenied
-
         return PermissionDenied()
     if isinstance(exc, drf.APIException):
         error = ApiError(str(exc.detail))
@@ -146,9 +152,7 @@ class ApiView(APIView):
     def get_authenticators(self):
         if not self.allowed_auth:
             return []
-        from sessions_app.authentication import BearerAuthentication
-
-        return [BearerAuthentication()]
+        return super().get_authenticators()
 
     def initial(self, request, *args, **kwargs):
         # A platform body over the limit is a 413 in the error shape, before authentication
@@ -158,27 +162,10 @@ class ApiView(APIView):
         super().initial(request, *args, **kwargs)
         if not self.allowed_auth:
             return
-        from sessions_app.authentication import require_principal_kind
-        from sessions_app.ratelimit import rate_limit_check
-
-        principal = request.auth
-        require_principal_kind(principal, self.allowed_auth)
-        implemented = hasattr(self, request.method.lower())  # otherwise DRF answers 405
-        if principal.secret_key is not None and implemented:
-            # Restricted keys: the one check, against the one table (llmgateway/permissions.py).
-            from llmgateway.permissions import check_key_permission
-
-            match = request.resolver_match
-            check_key_permission(
-                granted=principal.secret_key.permissions,
-                url_name=match.url_name if match else None,
-                method=request.method,
-            )
-        rate_limit_check(principal)
+        principal_check = import_string(settings.API_PRINCIPAL_CHECK)
+        principal_check(request, self)
 
     def permission_denied(self, request, message=None, code=None):  # pragma: no cover
-        from sessions_app.errors import PermissionDenied
-
         raise PermissionDenied(message)
 
 

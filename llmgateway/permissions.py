@@ -1,9 +1,10 @@
 """Restricted secret keys: what each permission allows, which roles hold it, and the one table
 that says which permission every secret-key endpoint needs (docs/security.md, "Key permissions").
 
-The check runs in one place, `llmgateway.api.ApiView.initial`, for every DRF endpoint called with
-a secret key; an endpoint or method missing from `ENDPOINT_PERMISSIONS` is refused (fail closed),
-and tests/llmgateway/test_key_permissions.py proves every sk route of the URLconf has its entry.
+The check runs in one place, `sessions_app.access.principal_check` (which
+`llmgateway.api.ApiView.initial` calls), for every DRF endpoint called with a secret key; an
+endpoint or method missing from `ENDPOINT_PERMISSIONS` is refused (fail closed), and
+tests/security/test_restricted_keys.py proves every sk route of the URLconf has its entry.
 Session tokens (es_) are not affected: their reach is fixed by the route (`allowed_auth`).
 
 This module imports no app (it is part of the kernel).

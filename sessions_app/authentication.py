@@ -11,12 +11,11 @@ from django.utils import timezone
 from rest_framework.authentication import BaseAuthentication
 
 from llmgateway import ids
+from llmgateway.errors import AuthenticationFailed, PermissionDenied
 from llmgateway.models import ApiKey, Project
 from sessions_app.errors import (
-    AuthenticationFailed,
     CustomerBlocked,
     OriginNotAllowed,
-    PermissionDenied,
     SessionExpired,
     SessionRevoked,
     SessionsDisabled,

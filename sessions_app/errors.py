@@ -1,13 +1,12 @@
-"""Errors of API authentication and browser sessions (codes from DESIGN.md §5)."""
+"""Errors of browser sessions and end users' access (codes from DESIGN.md §5).
 
-from llmgateway.errors import ApiError
+The generic `invalid_api_key` and `permission_denied` are the kernel's (llmgateway/errors.py).
+"""
 
-
-class AuthenticationFailed(ApiError):
-    status = 401
-    code = "invalid_api_key"
-    type = "authentication_error"
-    default_message = "Invalid API key provided."
+from llmgateway.errors import (
+    ApiError,
+    AuthenticationFailed,  # noqa: F401  TEMP re-export: remove when proxy imports move
+)
 
 
 class SessionExpired(ApiError):
@@ -15,6 +14,7 @@ class SessionExpired(ApiError):
     code = "session_expired"
     type = "authentication_error"
     default_message = "This session token has expired; refresh it or mint a new session."
+    description = ""
 
 
 class SessionRevoked(ApiError):
@@ -22,13 +22,7 @@ class SessionRevoked(ApiError):
     code = "session_revoked"
     type = "authentication_error"
     default_message = "This session token was revoked."
-
-
-class PermissionDenied(ApiError):
-    status = 403
-    code = "permission_denied"
-    type = "permission_error"
-    default_message = "This key cannot be used for this request."
+    description = ""
 
 
 class OriginNotAllowed(ApiError):
@@ -36,6 +30,7 @@ class OriginNotAllowed(ApiError):
     code = "origin_not_allowed"
     type = "permission_error"
     default_message = "This origin is not allowed for the project."
+    description = ""
 
 
 class CustomerBlocked(ApiError):
@@ -43,6 +38,7 @@ class CustomerBlocked(ApiError):
     code = "customer_blocked"
     type = "permission_error"
     default_message = "This customer is blocked."
+    description = ""
 
 
 class ModelNotAllowed(ApiError):
@@ -50,6 +46,7 @@ class ModelNotAllowed(ApiError):
     code = "model_not_allowed"
     type = "permission_error"
     default_message = "This model is not allowed for this key or session."
+    description = ""
 
 
 class SessionsDisabled(ApiError):
@@ -64,6 +61,7 @@ class SpendCapExceeded(ApiError):
     code = "spend_cap_exceeded"
     type = "payment_required"
     default_message = "This request would exceed the session's spend cap."
+    description = ""
 
 
 class RateLimited(ApiError):
@@ -71,6 +69,7 @@ class RateLimited(ApiError):
     code = "rate_limited"
     type = "rate_limit_error"
     default_message = "Too many requests; retry after the time in Retry-After."
+    description = "see Retry-After"
 
     def __init__(self, message: str | None = None, *, retry_after_seconds: int = 1) -> None:
         super().__init__(message)

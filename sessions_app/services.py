@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from llmgateway import ids
-from llmgateway.errors import InvalidRequest, NotFound
+from llmgateway.errors import AuthenticationFailed, InvalidRequest, NotFound
 from llmgateway.models import Project
 from sessions_app.errors import CustomerBlocked, ModelNotAllowed, SessionsDisabled
 from sessions_app.models import EmbeddedSession
@@ -128,8 +128,6 @@ def session_refresh(*, session: EmbeddedSession) -> tuple[EmbeddedSession, str]:
             refreshed_at=now,
         )
     if swapped != 1:
-        from sessions_app.errors import AuthenticationFailed
-
         raise AuthenticationFailed("This session token was already refreshed or revoked.")
     session.refresh_from_db()
     return session, token

@@ -8,6 +8,7 @@ class InsufficientBalance(ApiError):
     code = "insufficient_balance"
     type = "payment_required"
     default_message = "The wallet's available balance is too low for this request."
+    description = ""
 
 
 class InsufficientOrganizationCredits(InsufficientBalance):
@@ -19,6 +20,7 @@ class WalletFrozen(ApiError):
     code = "wallet_frozen"
     type = "payment_required"
     default_message = "This wallet is frozen."
+    description = ""
 
 
 class HoldNotActive(ApiError):

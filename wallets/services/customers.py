@@ -13,6 +13,7 @@ class CustomerExists(ApiError):
     status = 409
     code = "resource_already_exists"
     default_message = "A customer with this externalId already exists."
+    description = ""
 
 
 def customer_create(
