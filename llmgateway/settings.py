@@ -294,7 +294,9 @@ MIGRATION_MODULES = {"djstripe": "billing.djstripe_migrations"}
 
 # --- REST framework --------------------------------------------------------------------------
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [],
+    # The API's bearer keys (sk_, es_); an ApiView with no `allowed_auth` reads none
+    # (llmgateway/api.py).
+    "DEFAULT_AUTHENTICATION_CLASSES": ["sessions_app.authentication.BearerAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": [],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["llmgateway.parsers.StrictJSONParser"],
@@ -302,6 +304,9 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": None,
     "EXCEPTION_HANDLER": "llmgateway.api.exception_handler",
 }
+# What ApiView checks on an authenticated caller: its kind of key, a restricted key's permission,
+# the rate limit (sessions_app/access.py; named here so that the kernel imports no app).
+API_PRINCIPAL_CHECK = "sessions_app.access.principal_check"
 RATE_LIMIT_SECRET_KEY_PER_MINUTE = env.int("RATE_LIMIT_SECRET_KEY_PER_MINUTE", default=3000)
 RATE_LIMIT_SESSION_PER_MINUTE = env.int("RATE_LIMIT_SESSION_PER_MINUTE", default=300)
 # Dashboard throttles (dashboard/throttle.py; docs/security.md "Throttles"), per window:
@@ -340,6 +345,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "OpenAI-compatible gateway with embedded end-user wallets.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema and its docs page are public: no bearer is read there.
+    "SERVE_AUTHENTICATION": [],
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
