@@ -265,7 +265,7 @@ def payout_mark_failed(*, payout_id: str, code: str, message: str) -> Payout:
 
 def _notify(payout: Payout, event_type: str) -> None:
     """The event goes to every project of the organization: the margin is the organization's."""
-    from billing.webhooks_out import webhook_event_emit
+    from billing.webhooks.events import webhook_event_emit
     from payouts.serializers import PayoutSerializer
 
     data = dict(PayoutSerializer(payout).data)

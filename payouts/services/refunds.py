@@ -1,6 +1,6 @@
 """Refunded margin taken back from payouts that have not transferred it yet.
 
-A top-up's refund reversal (billing.topup_reversals) takes the organization's share from its
+A top-up's refund reversal (billing.services.reversals) takes the organization's share from its
 available margin first; what that cannot cover comes from here, inside the reversal's
 transaction, in this order:
 

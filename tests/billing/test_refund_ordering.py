@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models_topups import TopUpReversal, WebhookEvent
-from billing.topup_reversals import topup_reverse
-from billing.topups import topup_credit_from_payment_intent
+from billing.models import TopUpReversal, WebhookEvent
+from billing.services.reversals import topup_reverse
+from billing.services.topups import topup_credit_from_payment_intent
 from tests.billing.test_refund import _balances, _credited_topup, _refund_event
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models_topups import TopUp, TopUpReversal
-from billing.topup_reversals import topup_reverse
-from billing.topups import topup_credit_from_payment_intent
+from billing.models import TopUp, TopUpReversal
+from billing.services.reversals import topup_reverse
+from billing.services.topups import topup_credit_from_payment_intent
 from payouts import services
 from payouts.errors import InsufficientMargin
 from payouts.models import Payout

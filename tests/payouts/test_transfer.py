@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models_topups import DeveloperWebhookEndpoint, WebhookEvent
+from billing.models import DeveloperWebhookEndpoint, WebhookEvent
 from llmgateway.errors import ApiError
 from payouts import services, tasks
 from payouts.models import Payout
