@@ -199,7 +199,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEO
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="llmgateway")
 # Task modules besides each app's tasks.py (which autodiscovery finds): they sit below or above it
 # so that no service and task import each other in a circle (billing/tasks.py, payouts/tasks.py).
-CELERY_IMPORTS = ("billing.payment_events.tasks", "billing.webhooks.tasks")
+CELERY_IMPORTS = ("billing.payment_events.tasks", "billing.webhooks.tasks", "payouts.periodic")
 CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {
         "task": "wallets.tasks.release_expired_holds",
