@@ -1,4 +1,8 @@
-"""Minting, refreshing and revoking browser sessions."""
+"""Minting, refreshing and revoking browser sessions; blocking and unblocking end users.
+
+Blocking lives here, not in wallets: it revokes the customer's sessions in the same transaction,
+and sessions_app is the app that may import both (wallets imports no session service).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ from llmgateway.models import Project
 from sessions_app.errors import CustomerBlocked, ModelNotAllowed, SessionsDisabled
 from sessions_app.models import EmbeddedSession
 from wallets.models import Customer
-from wallets.services import customer_get_or_create
+from wallets.services import customer_get_or_create, customer_update
 
 TOKEN_RANDOM_LENGTH = 48
 DEFAULT_TTL_SECONDS = 900
@@ -151,3 +155,43 @@ def sessions_revoke_for_customer(*, customer_id: str) -> int:
     return EmbeddedSession.objects.filter(customer_id=customer_id, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+@transaction.atomic
+def customer_block(*, customer: Customer) -> Customer:
+    """Block an end user: new sessions are refused, and every session it has is revoked in the
+    same transaction, so no token outlives the block."""
+    if customer.status != Customer.Status.BLOCKED:
+        customer.status = Customer.Status.BLOCKED
+        customer.save(update_fields=["status"])
+    sessions_revoke_for_customer(customer_id=customer.pk)
+    return customer
+
+
+def customer_unblock(*, customer: Customer) -> Customer:
+    """Let a blocked end user start sessions again (the revoked ones stay revoked)."""
+    if customer.status != Customer.Status.ACTIVE:
+        customer.status = Customer.Status.ACTIVE
+        customer.save(update_fields=["status"])
+    return customer
+
+
+def customer_change(
+    *,
+    customer: Customer,
+    email: str | None = None,
+    name: str | None = None,
+    status: str | None = None,
+    metadata: dict | None = None,
+) -> Customer:
+    """An edit of a customer's details and status together, in one transaction (PATCH
+    /v1/customers/{id}, the admin's customer page): blocking also revokes every session."""
+    if status is not None and status not in Customer.Status.values:
+        raise InvalidRequest("status must be 'active' or 'blocked'.", param="status")
+    with transaction.atomic():
+        customer_update(customer=customer, email=email, name=name, metadata=metadata)
+        if status == Customer.Status.BLOCKED:
+            customer_block(customer=customer)
+        elif status == Customer.Status.ACTIVE:
+            customer_unblock(customer=customer)
+    return customer

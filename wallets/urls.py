@@ -3,8 +3,6 @@ from django.urls import path
 from wallets import views
 
 urlpatterns = [
-    path("customers", views.CustomerCollectionView.as_view(), name="customers"),
-    path("customers/<str:customer_id>", views.CustomerDetailView.as_view(), name="customer"),
     path("wallets/<str:wallet_id>", views.WalletDetailView.as_view(), name="wallet-detail"),
     path("wallets/<str:wallet_id>/credits", views.WalletCreditView.as_view(), name="wallet-credit"),
     path("wallets/<str:wallet_id>/ledger", views.WalletLedgerView.as_view(), name="wallet-ledger"),

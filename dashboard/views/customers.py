@@ -17,10 +17,10 @@ from dashboard.views.common import confirm, form_error_from, page
 from llmgateway.errors import ApiError, IdempotencyConflict
 from llmgateway.money import usd_display
 from sessions_app.models import EmbeddedSession
-from sessions_app.services import sessions_revoke_for_customer
+from sessions_app.services import customer_block, customer_unblock, sessions_revoke_for_customer
 from wallets.models import Customer
 from wallets.selectors import organization_balance
-from wallets.services import customer_update, wallet_grant_from_organization
+from wallets.services import wallet_grant_from_organization
 
 CUSTOMERS_PER_PAGE = 50
 LEDGER_PER_PAGE = 50
@@ -152,9 +152,11 @@ def customer_status(request: HttpRequest, customer_id: str) -> HttpResponse:
             cancel_url=_customer_url(request, customer),
             danger=blocking,
         )
-    new_status = Customer.Status.BLOCKED if blocking else Customer.Status.ACTIVE
-    customer_update(customer=customer, status=new_status)
-    messages.success(request, f"{customer.external_id} is now {new_status}.")
+    if blocking:
+        customer_block(customer=customer)
+    else:
+        customer_unblock(customer=customer)
+    messages.success(request, f"{customer.external_id} is now {customer.status}.")
     return redirect(_customer_url(request, customer))
 
 

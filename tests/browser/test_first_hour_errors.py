@@ -96,12 +96,13 @@ def test_a_page_on_a_disallowed_origin_says_which_origin_to_add(
 def test_a_blocked_customer_reads_why_and_the_session_is_asked_for_once(
     allowed_example_url, browser_page, project
 ):
+    from sessions_app.services import customer_block
     from wallets import services as wallet_services
 
     customer, _ = wallet_services.customer_get_or_create(
         project_id=project.pk, livemode=False, external_id=BLOCKED_USER
     )
-    wallet_services.customer_update(customer=customer, status="blocked")
+    customer_block(customer=customer)
     page = browser_page
     page.context.add_cookies(
         [{"name": "demo_user", "value": BLOCKED_USER, "url": allowed_example_url}]

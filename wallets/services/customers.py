@@ -47,16 +47,12 @@ def customer_update(
     customer: Customer,
     email: str | None = None,
     name: str | None = None,
-    status: str | None = None,
     metadata: dict | None = None,
 ) -> Customer:
-    """Change a customer's details; blocking also revokes every session it has, at once."""
-    from sessions_app.services import sessions_revoke_for_customer
-
-    if status is not None and status not in Customer.Status.values:
-        raise InvalidRequest("status must be 'active' or 'blocked'.", param="status")
+    """Change a customer's details. Its status (blocking revokes sessions) is changed by
+    `sessions_app.services.customer_block` / `customer_unblock`, never here."""
     changed = []
-    for field, value in (("email", email), ("name", name), ("status", status)):
+    for field, value in (("email", email), ("name", name)):
         if value is not None and getattr(customer, field) != value:
             setattr(customer, field, value)
             changed.append(field)
@@ -64,12 +60,11 @@ def customer_update(
         customer.metadata = {**customer.metadata, **metadata}
         customer.metadata = {k: v for k, v in customer.metadata.items() if v is not None}
         changed.append("metadata")
+    if not changed:
+        return customer
     try:
         with transaction.atomic():
-            if changed:
-                customer.save(update_fields=changed)
-            if status == Customer.Status.BLOCKED:
-                sessions_revoke_for_customer(customer_id=customer.pk)
+            customer.save(update_fields=changed)
     except IntegrityError:
         raise InvalidRequest("The customer could not be updated.") from None
     return customer
