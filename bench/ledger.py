@@ -3,7 +3,7 @@
     .venv/bin/python bench/ledger.py [--seconds 10] [--clients 16]
 
 On a fresh database (cloned from bench/overhead.py's migrated template), `--clients` concurrent
-asyncio clients each loop reserve + settle through proxy/hotpath_pg.py (the statements, pool and
+asyncio clients each loop reserve + settle through wallets/holds/pg.py (the statements, pool and
 transactions the gateway runs per billed request), first each on its own wallet ("distinct"),
 then all on one wallet ("hot"). Beside each, `pgbench` runs the same two statements (the
 reserve in its own transaction with `synchronous_commit` off, pipelined as ours is; the settle
@@ -34,7 +34,7 @@ LEDGER_DB = "llmgw_ledger"
 
 def pgbench_script() -> str:
     """The hot path's reserve and settle, with pgbench variables for psycopg's parameters."""
-    from proxy.hotpath_pg import FINISH_ON_WALLET, RESERVE_ON_WALLET
+    from wallets.holds.pg import FINISH_ON_WALLET, RESERVE_ON_WALLET
 
     hold_id = "('hld_pgb_' || :client_id || '_' || :r)"
     values = {

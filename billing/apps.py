@@ -6,10 +6,5 @@ class BillingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Our models are imported by billing/models.py; importing them here too is harmless and
-        # keeps them registered however billing.models is loaded.
         # dj-stripe receivers for the payment events we own (and the re-fetching ones unhooked).
-        from billing import (
-            models_topups,  # noqa: F401
-            stripe_webhooks,  # noqa: F401
-        )
+        from billing.payment_events import stripe_receivers  # noqa: F401

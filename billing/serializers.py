@@ -5,8 +5,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from billing import stripe_gateway
-from billing.models_topups import TopUp
-from billing.webhooks_out import EVENT_TYPES
+from billing.models import TopUp
+from billing.webhooks.events import EVENT_TYPES
 from llmgateway.fields import UsdAmountField, UsdField
 
 

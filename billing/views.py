@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from billing import topups, webhooks_out
-from billing.models_topups import DeveloperWebhookEndpoint, TopUp
+from billing.models import DeveloperWebhookEndpoint, TopUp
+from billing.payment_events.simulated import topup_simulate
 from billing.serializers import (
     TopUpCreateSerializer,
     TopUpSerializer,
@@ -16,6 +16,12 @@ from billing.serializers import (
     WebhookEndpointCreateSerializer,
     WebhookEndpointDeletedSerializer,
     WebhookEndpointSerializer,
+)
+from billing.services.topups import topup_create
+from billing.webhooks.endpoints import (
+    webhook_endpoint_create,
+    webhook_endpoint_delete,
+    webhook_endpoint_for_project,
 )
 from llmgateway.api import ApiView, keyset_page, list_response, page_limit
 from llmgateway.api_schema import PAGE_PARAMETERS, error_responses, list_of
@@ -51,7 +57,7 @@ class TopUpCollectionView(ApiView):
         body = TopUpCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         principal = request.auth
-        topup = topups.topup_create(
+        topup = topup_create(
             project=principal.project,
             wallet_id=principal.session.wallet_id,
             livemode=principal.livemode,
@@ -89,7 +95,7 @@ class TopUpSimulateView(ApiView):
         topup = _own_topup(request, topup_id)
         body = TopUpSimulateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        topup = topups.topup_simulate(topup=topup, outcome=body.validated_data["outcome"])
+        topup = topup_simulate(topup=topup, outcome=body.validated_data["outcome"])
         return Response(TopUpSerializer(topup).data)
 
 
@@ -130,7 +136,7 @@ class WebhookEndpointCollectionView(ApiView):
     def post(self, request):
         body = WebhookEndpointCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        endpoint = webhooks_out.webhook_endpoint_create(
+        endpoint = webhook_endpoint_create(
             project_id=request.auth.project.pk,
             livemode=request.auth.livemode,
             url=body.validated_data["url"],
@@ -145,7 +151,7 @@ class WebhookEndpointDetailView(ApiView):
     allowed_auth = ("secret",)
 
     def _endpoint(self, request, endpoint_id: str) -> DeveloperWebhookEndpoint:
-        return webhooks_out.webhook_endpoint_for_project(
+        return webhook_endpoint_for_project(
             project_id=request.auth.project.pk,
             livemode=request.auth.livemode,
             endpoint_id=endpoint_id,
@@ -165,7 +171,5 @@ class WebhookEndpointDetailView(ApiView):
         tags=[TAG_WEBHOOKS],
     )
     def delete(self, request, endpoint_id: str):
-        endpoint = webhooks_out.webhook_endpoint_delete(
-            endpoint=self._endpoint(request, endpoint_id)
-        )
+        endpoint = webhook_endpoint_delete(endpoint=self._endpoint(request, endpoint_id))
         return Response({"id": endpoint.pk, "object": "webhook_endpoint", "deleted": True})

@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 
 from billing.markup import topup_split
 from billing.selectors import catalog_model_get
-from billing.webhooks_out import EVENT_TYPES
+from billing.webhooks.events import EVENT_TYPES
 from llmgateway.errors import ApiError
 from llmgateway.models import Membership
 from llmgateway.money import NANOS_PER_USD, usd_display, usd_to_nanos

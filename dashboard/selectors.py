@@ -9,7 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from billing.models_topups import DeveloperWebhookEndpoint, TopUp, WebhookDelivery
+from billing.models import DeveloperWebhookEndpoint, TopUp, WebhookDelivery
 from llmgateway.db_aliases import reporting_alias
 from llmgateway.models import ApiKey, Membership, Organization, Project
 from proxy.models import RequestLog, UsageDaily

@@ -12,7 +12,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing.models_topups import ProjectBillingSettings
+from billing.models import ProjectBillingSettings
 from dashboard.models import Invitation
 from llmgateway import ids
 from llmgateway.errors import InvalidRequest, NotFound

@@ -197,6 +197,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_VISIBILITY_TIMEOUT_SECONDS = env.int("CELERY_VISIBILITY_TIMEOUT_SECONDS", default=3600)
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT_SECONDS}
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="llmgateway")
+# Task modules besides each app's tasks.py (which autodiscovery finds): they sit below or above it
+# so that no service and task import each other in a circle (billing/tasks.py, payouts/tasks.py).
+CELERY_IMPORTS = ("billing.payment_events.tasks", "billing.webhooks.tasks", "payouts.periodic")
 CELERY_BEAT_SCHEDULE = {
     "release-expired-holds": {
         "task": "wallets.tasks.release_expired_holds",
@@ -230,7 +233,7 @@ PLATFORM_FEE_PERCENT = env.str("PLATFORM_FEE_PERCENT", default="0")
 # A hold is released by the periodic task when its request has not settled by then.
 HOLD_TTL_SECONDS = env.int("HOLD_TTL_SECONDS", default=900)
 
-# --- Top-ups and developer webhooks (billing/topups.py, billing/webhooks_out.py) ----------------
+# --- Top-ups and developer webhooks (billing/services/topups.py, billing/webhooks/) -------------
 # Defaults for every project; a project's ProjectBillingSettings row overrides them.
 TOPUP_MIN_USD = env.str("TOPUP_MIN_USD", default="5")
 TOPUP_MAX_USD = env.str("TOPUP_MAX_USD", default="5000")
@@ -254,7 +257,7 @@ PAYOUT_STUCK_AFTER_SECONDS = env.int("PAYOUT_STUCK_AFTER_SECONDS", default=300)
 CONNECT_RETURN_URL = env.str("CONNECT_RETURN_URL", default="")
 CONNECT_REFRESH_URL = env.str("CONNECT_REFRESH_URL", default="")
 
-# The hot path's money steps as plain SQL on an async connection pool (proxy/hotpath_pg.py);
+# The hot path's money steps as plain SQL on an async connection pool (wallets/holds/pg.py);
 # PostgreSQL only, on by default there. Each process (worker) opens up to HOTPATH_PG_POOL_SIZE
 # connections to the database for it.
 HOTPATH_PG = env.bool("HOTPATH_PG", default=not DATABASE_IS_SQLITE)

@@ -12,7 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("dashboard/", include("dashboard.urls")),
     path("healthz", health, name="health"),
-    path("stripe/", include("billing.stripe_webhook_urls", namespace="djstripe")),
+    path("stripe/", include("billing.payment_events.stripe_urls", namespace="djstripe")),
     path("v1/openapi.json", SpectacularJSONAPIView.as_view(), name="openapi-schema"),
     path("v1/docs", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="api-docs"),
     path("v1/config", ConfigView.as_view(), name="config"),

@@ -175,3 +175,8 @@ class Payout(models.Model):
     @property
     def amount_cents(self) -> int:
         return self.amount_nanos // NANOS_PER_CENT
+
+
+# A payout is open while its reservation may still be transferred: a refund can still shrink a
+# pending one or claim from a processing one, and the stuck-payout sweep hands it back.
+OPEN_STATUSES = (Payout.Status.PENDING, Payout.Status.PROCESSING)

@@ -1,4 +1,9 @@
-"""Celery tasks of payouts: thin wrappers around the payout services."""
+"""The payout transfer task: a thin wrapper around payouts.services.transfers.
+
+Payout requests and retries queue it (payouts/services/payouts.py), so it imports its service
+inside the task body. The periodic tasks (beat), which run services that queue this one, are in
+payouts/periodic.py.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +11,6 @@ import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
-
-from payouts import services
 
 logger = logging.getLogger(__name__)
 
@@ -31,9 +34,11 @@ TRANSFER_RETRY_MAX_SECONDS = 600
     max_retries=TRANSFER_MAX_RETRIES,
 )
 def payout_transfer(self, *, payout_id: str) -> str | None:
+    from payouts.services import transfers
+
     try:
-        payout = services.payout_transfer_execute(payout_id=payout_id)
-    except services.PayoutTransferPending as pending:
+        payout = transfers.payout_transfer_execute(payout_id=payout_id)
+    except transfers.PayoutTransferPending as pending:
         # Run inline (no broker: the embedded default), a retry would raise into the caller;
         # stripe-python has already retried, and the stuck-payout sweep takes it from here.
         if self.request.is_eager or self.request.retries >= TRANSFER_MAX_RETRIES:
@@ -44,18 +49,3 @@ def payout_transfer(self, *, payout_id: str) -> str | None:
         )
         raise self.retry(countdown=countdown) from pending
     return payout.status if payout else None
-
-
-@shared_task(name="payouts.tasks.payouts_automatic")
-def payouts_automatic() -> int:
-    """Periodic (beat): pay out organizations whose available margin reached their threshold."""
-    return len(services.payouts_automatic_run())
-
-
-@shared_task(name="payouts.tasks.payouts_resume_stuck")
-def payouts_resume_stuck() -> int:
-    """Periodic (beat): hand payouts left pending or processing back to the transfer task."""
-    stuck = services.payouts_stuck()
-    for payout_id in stuck:
-        payout_transfer.delay(payout_id=payout_id)
-    return len(stuck)

@@ -3,7 +3,7 @@
 The billed endpoints (chat, embeddings, images) may use a principal remembered in process for
 PRINCIPAL_CACHE_SECONDS when the PostgreSQL fast path is on: revocation, expiry, a refresh that
 replaced the token, a blocked customer, a frozen wallet and a revoked secret key still take
-effect at the next request, because the reserve statement (proxy/hotpath_pg.py) re-checks them
+effect at the next request, because the reserve statement (wallets/holds/pg.py) re-checks them
 on the rows it locks. What the cache may serve stale for that long is project configuration
 (sessions enabled); the origin allow-list is checked on every request against the cached project.
 """
@@ -19,7 +19,6 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from llmgateway.loop_local import LoopLocal
-from proxy.billing import fast_path_enabled
 from sessions_app.authentication import (
     SESSION,
     Principal,
@@ -29,6 +28,7 @@ from sessions_app.authentication import (
 )
 from sessions_app.errors import RateLimited, SessionExpired
 from sessions_app.ratelimit import WINDOW_SECONDS, _limit_for, rate_limit_check
+from wallets import holds
 
 logger = logging.getLogger(__name__)
 MAX_CACHED_PRINCIPALS = 10_000
@@ -61,7 +61,7 @@ async def authenticate_bearer(
     """The caller, from its Authorization and Origin headers. With `cached` (billed endpoints
     only), from the in-process cache when possible; otherwise in one hop off the event loop."""
     ttl = settings.PRINCIPAL_CACHE_SECONDS
-    if not (cached and ttl > 0 and fast_path_enabled()):
+    if not (cached and ttl > 0 and holds.pg_enabled()):
         return await sync_to_async(_authenticate, thread_sensitive=False)(authorization, origin)
     token = bearer_token(authorization)
     now = time.monotonic()

@@ -24,7 +24,6 @@ from llmgateway import ids
 from llmgateway.errors import ApiError, InvalidRequest
 from proxy import prompt_bound, tokens
 from proxy import requests as parse
-from proxy.billing import hold_release, hold_reserve, hold_settle, wallet_balance_reader
 from proxy.errors import ModelNotFound, UpstreamFailed, UpstreamRateLimited
 from proxy.logs import LogEntry, request_log
 from proxy.providers.base import (
@@ -43,10 +42,31 @@ from proxy.providers.base import (
 from proxy.providers.registry import aget_provider
 from sessions_app.authentication import SESSION, Principal
 from sessions_app.errors import ModelNotAllowed
+from wallets import holds
 from wallets.notify import wallet_balance_changed_soon
 
 TEST_PROVIDER = "test"
 T = TypeVar("T")
+
+
+def hold_payer(principal: Principal) -> holds.Payer:
+    """Who a request's hold is on: the session's wallet (browser traffic) or the organization's
+    credits (secret keys)."""
+    if principal.kind == SESSION:
+        session = principal.session
+        assert session is not None
+        return holds.WalletPayer(
+            wallet_id=session.wallet_id,
+            session_id=session.pk,
+            token_hash=session.token_hash,
+            livemode=principal.livemode,
+        )
+    assert principal.secret_key is not None
+    return holds.OrganizationPayer(
+        organization_id=principal.project.organization_id,
+        api_key_id=principal.secret_key.pk,
+        livemode=principal.livemode,
+    )
 
 
 @dataclass
@@ -60,7 +80,7 @@ class Call:
     stream: bool = False
     request_id: str = field(default_factory=lambda: ids.prefixed_id("req"))
     started: float = field(default_factory=time.perf_counter)
-    hold_id: str | None = None
+    hold: holds.ReservedHold | None = None
     usage: Usage = field(default_factory=Usage)
     images: int = 0
     charged_nanos: int = 0
@@ -70,13 +90,13 @@ class Call:
     finished: bool = False  # the hold was settled or released
 
     async def reserve(self, amount_nanos: int) -> None:
-        hold = await hold_reserve(
-            principal=self.principal,
+        # While this call lives and until it settles or releases, its hold does not expire.
+        self.hold = await holds.reserve(
+            hold_payer(self.principal),
             amount_nanos=amount_nanos,
             request_id=self.request_id,
             owner=self,
         )
-        self.hold_id = hold.pk
 
     async def settle(self, usage: Usage, *, images: int = 0) -> None:
         self.usage, self.images = usage, images
@@ -87,10 +107,10 @@ class Call:
             cached_input_tokens=usage.cached_input_tokens,
             images=images,
         )
-        assert self.hold_id is not None
+        assert self.hold is not None
         # Shielded: a client that leaves while we settle must not leave the hold unsettled.
         self.finished = True
-        result = await asyncio.shield(hold_settle(hold_id=self.hold_id, cost_nanos=cost))
+        result = await asyncio.shield(holds.settle(self.hold, cost_nanos=cost))
         self.charged_nanos = result.charged_nanos
         if self.principal.kind == SESSION:
             self.balance_nanos = result.balance_nanos
@@ -99,13 +119,13 @@ class Call:
                 assert self.principal.session is not None
                 wallet_balance_changed_soon(
                     wallet_id=self.principal.session.wallet_id,
-                    read_balance=wallet_balance_reader(),
+                    read_balance=holds.balance_reader(),
                 )
 
     async def release(self) -> None:
-        if self.hold_id is not None and not self.finished:
+        if self.hold is not None and not self.finished:
             self.finished = True
-            await asyncio.shield(hold_release(hold_id=self.hold_id))
+            await asyncio.shield(holds.release(self.hold))
 
     async def upstream(self, request: Awaitable[T]) -> T:
         """Await the upstream call; on any failure give the hold back, log, and raise the

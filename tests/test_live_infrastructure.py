@@ -23,7 +23,7 @@ from llmgateway.models import Organization
 from tests import factories
 from tests.fakes import openai_payloads
 from tests.fakes.openai_server import HANG_MID_STREAM
-from wallets import services
+from wallets.holds import orm as holds_orm
 from wallets.models import Hold, Wallet
 from wallets.tasks import release_expired_holds
 
@@ -298,7 +298,7 @@ def test_live_server_child_is_pointed_at_the_fake_upstream(asgi_server, fake_ope
 
 
 def reserve_expired_hold(wallet: Wallet) -> Hold:
-    return services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD, ttl_seconds=-1)
+    return holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD, ttl_seconds=-1)
 
 
 def hold_expired_by_worker(hold: Hold, wallet: Wallet) -> Callable[[], bool]:

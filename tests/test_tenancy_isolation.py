@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from billing.models_topups import DeveloperWebhookEndpoint, TopUp
+from billing.models import DeveloperWebhookEndpoint, TopUp
 from llmgateway.services import api_key_create, api_key_revoke
 from payouts.models import ConnectedAccount, Payout
 from sessions_app.models import EmbeddedSession

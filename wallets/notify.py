@@ -3,7 +3,7 @@
 Best effort everywhere: a lost notice only means the browser shows the new balance a little
 later (the next `chat.done` or `GET /v1/wallet` carries it), so nothing here ever raises.
 
-The message is the one billing/topups.py sends when a top-up lands:
+The one place that sends it, for top-ups and refunds (billing) as for spend (proxy):
 `{"type": "wallet.balance", "balance": "<usd>"}`; consumers render it as it is.
 """
 

@@ -2,12 +2,12 @@
 
 from celery import shared_task
 
-from wallets import services
-
 
 @shared_task(name="wallets.tasks.release_expired_holds")
 def release_expired_holds() -> int:
-    return services.holds_release_expired()
+    from wallets.holds.orm import holds_release_expired
+
+    return holds_release_expired()
 
 
 @shared_task(name="wallets.tasks.ledger_check_scheduled")

@@ -1,4 +1,4 @@
-"""Reserve + settle through the hot path's own statements (proxy/hotpath_pg.py), from concurrent
+"""Reserve + settle through the hot path's own statements (wallets/holds/pg.py), from concurrent
 asyncio clients: the ledger's throughput as the gateway drives it, without HTTP. Used by
 bench/ledger.py (against pgbench) and bench/ledger_scale.py (empty vs a filled ledger)."""
 
@@ -57,7 +57,7 @@ def targets(scenario: int) -> list[tuple[str, str, str]]:
 
 async def ours(scenario: int, seconds: float, run: str = "") -> int:
     """Settled holds in `seconds`; `run` keeps request ids apart when one database runs twice."""
-    from proxy import hotpath_pg
+    from wallets.holds import pg as holds_pg
 
     settled = 0
     deadline = time.perf_counter() + seconds
@@ -67,12 +67,12 @@ async def ours(scenario: int, seconds: float, run: str = "") -> int:
         number = 0
         while time.perf_counter() < deadline:
             number += 1
-            hold = await hotpath_pg.hold_reserve_on_wallet(
+            hold = await holds_pg.hold_reserve_on_wallet(
                 wallet_id=wallet_id, session_id=session_id, token_hash=token_hash,
                 livemode=True, amount_nanos=HOLD_NANOS,
                 request_id=f"req_ours{run}_{scenario}_{session_id}_{number}",
             )  # fmt: skip
-            await hotpath_pg.hold_finish(hold, cost_nanos=COST_NANOS, status="settled")
+            await holds_pg.hold_finish(hold, cost_nanos=COST_NANOS, status="settled")
             settled += 1
 
     rows = await asyncio.to_thread(targets, scenario)

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from billing.selectors import catalog_model_ids
-from billing.topups import project_billing_limits
+from billing.services.limits import project_billing_limits
 from dashboard import services
 from dashboard.access import ADMIN, org_page
 from dashboard.forms import ProjectSettingsForm

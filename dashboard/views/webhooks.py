@@ -8,12 +8,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from billing.webhooks_out import (
-    webhook_delivery_resend,
+from billing.webhooks.endpoints import (
     webhook_endpoint_create,
     webhook_endpoint_delete,
     webhook_endpoint_ping,
 )
+from billing.webhooks.events import webhook_delivery_resend
 from dashboard.access import org_page
 from dashboard.forms import WebhookEndpointForm
 from dashboard.selectors import (

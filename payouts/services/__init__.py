@@ -12,15 +12,17 @@ from payouts.services.connect import (
     connected_account_sync,
 )
 from payouts.services.payouts import (
-    PayoutTransferPending,
     payout_cancel,
-    payout_mark_failed,
-    payout_mark_paid,
     payout_minimum_nanos,
     payout_request,
     payout_retry,
-    payout_transfer_execute,
     whole_cents,
+)
+from payouts.services.transfers import (
+    PayoutTransferPending,
+    payout_mark_failed,
+    payout_mark_paid,
+    payout_transfer_execute,
 )
 
 __all__ = [

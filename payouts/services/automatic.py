@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from llmgateway.errors import ApiError
 from llmgateway.money import usd_to_nanos
-from payouts.models import ConnectedAccount, Payout, PayoutSettings
-from payouts.services.payouts import OPEN_STATUSES, payout_request
+from payouts.models import OPEN_STATUSES, ConnectedAccount, Payout, PayoutSettings
+from payouts.services.payouts import payout_request
 from wallets.models import LedgerAccount
 
 logger = logging.getLogger(__name__)

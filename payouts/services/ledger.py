@@ -11,6 +11,7 @@ pay      org_margin_reserved  → payouts_in_transit    (kind payout: what /v1/b
 
 from __future__ import annotations
 
+from payouts.models import Payout
 from wallets.locks import accounts_lock
 from wallets.models import LedgerAccount, LedgerTransaction
 from wallets.services import Line, account_for_organization, account_for_system, ledger_post
@@ -34,6 +35,13 @@ def margin_accounts_lock(*, organization_id: str, livemode: bool) -> tuple[Ledge
     )
     locked = accounts_lock(account_ids=[margin.pk, reserved.pk])
     return locked[margin.pk], locked[reserved.pk]
+
+
+def margin_accounts_lock_for_payout(*, payout_id: str) -> None:
+    """The margin rows of the payout's organization, which every change to a payout takes first."""
+    owner = Payout.objects.filter(pk=payout_id).values("organization_id", "livemode").first()
+    if owner is not None:
+        margin_accounts_lock(organization_id=owner["organization_id"], livemode=owner["livemode"])
 
 
 def payout_reserve_post(*, payout, margin: LedgerAccount, reserved: LedgerAccount) -> None:

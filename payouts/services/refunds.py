@@ -1,6 +1,6 @@
 """Refunded margin taken back from payouts that have not transferred it yet.
 
-A top-up's refund reversal (billing.topup_reversals) takes the organization's share from its
+A top-up's refund reversal (billing.services.reversals) takes the organization's share from its
 available margin first; what that cannot cover comes from here, inside the reversal's
 transaction, in this order:
 
@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from django.db.models import F
 from django.utils import timezone
 
-from payouts.models import Payout
+from payouts.models import OPEN_STATUSES, Payout
 from payouts.services.ledger import payout_reduce_post
-from payouts.services.payouts import OPEN_STATUSES, payout_minimum_nanos, whole_cents
+from payouts.services.payouts import payout_minimum_nanos, whole_cents
 
 Status = Payout.Status
 

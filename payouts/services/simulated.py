@@ -1,5 +1,5 @@
 """The simulated Connect provider: test mode without a Stripe test key, as the simulated card
-provider is for top-ups (billing/topups.py). It never runs in live mode.
+provider is for top-ups (billing/payment_events/simulated.py). It never runs in live mode.
 
 Its connected account (`acct_sim_…`) is onboarded at once (there is no form to fill) and its
 transfers succeed at once (`tr_sim_<transfer idempotency key>`), so a developer can rehearse

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.low_balance import wallet_low_balance_observe
-from billing.models_topups import TopUpReversal, WebhookEvent
-from billing.topups import topup_credit_from_payment_intent
+from billing.models import TopUpReversal, WebhookEvent
+from billing.services.low_balance import wallet_low_balance_observe
+from billing.services.topups import topup_credit_from_payment_intent
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import USD, post_stripe_event, stripe_event
@@ -191,7 +191,7 @@ def test_low_balance_is_sent_once_per_crossing(project, wallet):
 
 
 def test_the_scan_notices_spend_below_the_threshold_once(project, wallet):
-    from billing.low_balance import wallets_low_balance_scan
+    from billing.services.low_balance import wallets_low_balance_scan
 
     make_wallet(project, external_id="never_topped_up")  # empty, never armed: not "low"
     _credited_topup(wallet)

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models_topups import TopUpReversal, WebhookEvent
-from billing.topup_reversals import topup_reverse
-from billing.topups import topup_credit_from_payment_intent
+from billing.models import TopUpReversal, WebhookEvent
+from billing.services.reversals import topup_reverse
+from billing.services.topups import topup_credit_from_payment_intent
 from tests.billing.test_refund import _balances, _credited_topup, _refund_event
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403
@@ -21,6 +21,7 @@ from tests.concurrency import run_concurrently
 from tests.factories import assert_ledger_ok, make_wallet
 from wallets import services as wallet_services
 from wallets.errors import InsufficientBalance
+from wallets.holds import orm as holds_orm
 from wallets.models import Hold, LedgerTransaction, Wallet
 
 NET = 8_333_333_333  # $10 at 20 % markup
@@ -151,7 +152,7 @@ def test_refund_during_a_hold_claims_the_held_money_and_the_release_frees_nothin
     project, wallet, deliver
 ):
     topup = _credited_topup(wallet)
-    hold = wallet_services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=wallet.pk, amount_nanos=2 * USD, request_id="in-flight"
     )
 
@@ -163,11 +164,11 @@ def test_refund_during_a_hold_claims_the_held_money_and_the_release_frees_nothin
     assert _balances(project, wallet) == (0, 0, 0)
     assert_ledger_ok()
 
-    wallet_services.wallet_hold_release(hold_id=hold.pk)
+    holds_orm.wallet_hold_release(hold_id=hold.pk)
 
     assert _wallet_figures(wallet) == (0, 0, 0)
     with pytest.raises(InsufficientBalance):
-        wallet_services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
+        holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
     assert_ledger_ok()
 
 
@@ -176,12 +177,12 @@ def test_refund_during_a_hold_keeps_only_what_was_spent_before_it(project, walle
     topup = _credited_topup(wallet)
     _credited_topup(make_wallet(project, external_id="user_2"))  # margin enough to cover spend
     wallet_services.wallet_debit(wallet_id=wallet.pk, amount_nanos=1 * USD, description="chat")
-    hold = wallet_services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=wallet.pk, amount_nanos=3 * USD, request_id="in-flight"
     )
 
     deliver(_refund_event(topup))
-    wallet_services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=1_500_000_000)
+    holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=1_500_000_000)
 
     # What was spent before the refund (1.00) was covered by the margin; the request running
     # during it cannot spend the refunded credit: the wallet is empty and stays so.
@@ -196,5 +197,5 @@ def test_refund_during_a_hold_keeps_only_what_was_spent_before_it(project, walle
     settled = Hold.objects.get(pk=hold.pk)
     assert (settled.charged_nanos, settled.uncollected_nanos) == (1_500_000_000, 1_500_000_000)
     with pytest.raises(InsufficientBalance):
-        wallet_services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
+        holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
     assert_ledger_ok()

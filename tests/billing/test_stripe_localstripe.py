@@ -9,7 +9,7 @@ import httpx
 import pytest
 import stripe
 
-from billing.models_topups import TopUp, TopUpCredit
+from billing.models import TopUp, TopUpCredit
 from billing.stripe_setup import stripe_webhook_endpoint_ensure
 from sessions_app.services import session_mint
 from tests.billing.topup_fixtures import (

@@ -8,7 +8,7 @@ import logging
 import pytest
 from djstripe.models import Event, WebhookEventTrigger
 
-from billing.models_topups import TopUp, TopUpCredit
+from billing.models import TopUp, TopUpCredit
 from billing.stripe_setup import stripe_webhook_endpoint_ensure
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403
@@ -67,7 +67,7 @@ def test_test_mode_event_marked_live_does_not_credit_a_live_top_up(
     event = stripe_event("payment_intent.succeeded", payment_intent_payload(topup))
     assert event["livemode"] is True
 
-    with caplog.at_level(logging.WARNING, logger="billing.stripe_webhooks"):
+    with caplog.at_level(logging.WARNING, logger="billing.payment_events.stripe_receivers"):
         response, queued = deliver(stripe_webhook_path, event, secret=STRIPE_WEBHOOK_SECRET)
 
     assert response.status_code == 400
@@ -86,7 +86,7 @@ def test_live_endpoint_refuses_an_event_marked_test(wallet, live_webhook_path, d
     event = stripe_event("payment_intent.succeeded", payment_intent_payload(topup))
     assert event["livemode"] is False
 
-    with caplog.at_level(logging.WARNING, logger="billing.stripe_webhooks"):
+    with caplog.at_level(logging.WARNING, logger="billing.payment_events.stripe_receivers"):
         response, queued = deliver(live_webhook_path, event, secret=STRIPE_LIVE_WEBHOOK_SECRET)
 
     assert response.status_code == 400
@@ -114,7 +114,7 @@ def test_payment_in_another_currency_credits_nothing(wallet, stripe_webhook_path
     topup = make_stripe_topup(wallet)
     payload = payment_intent_payload(topup, currency="eur")
 
-    with caplog.at_level(logging.WARNING, logger="billing.stripe_webhooks"):
+    with caplog.at_level(logging.WARNING, logger="billing.payment_events.stripe_receivers"):
         response, queued = deliver(
             stripe_webhook_path,
             stripe_event("payment_intent.succeeded", payload),
@@ -152,7 +152,7 @@ def test_payment_without_an_integer_amount_received_credits_nothing(
 
 def test_the_credit_task_refuses_a_payment_without_amount_received(wallet):
     """The task is the boundary every crediting path goes through (Stripe and simulated)."""
-    from billing import tasks
+    from billing.payment_events import tasks
 
     topup = make_stripe_topup(wallet)
     assert tasks.topup_credit(payment_intent_id=topup.payment_intent_id, livemode=False) is False

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from django.test import Client
 
 from billing.markup import topup_split
-from billing.models_topups import TopUp, TopUpCredit
+from billing.models import TopUp, TopUpCredit
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import (
     STRIPE_WEBHOOK_SECRET,

@@ -6,19 +6,20 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from billing.models_topups import (
+from billing.models import (
     ProjectBillingSettings,
     TopUp,
     TopUpCredit,
     WebhookEvent,
 )
-from billing.topups import topup_credit_from_payment_intent, wallet_balance_group
+from billing.services.topups import topup_credit_from_payment_intent
 from sessions_app.services import session_mint
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import USD
 from tests.conftest import ApiClient, assert_error
 from tests.factories import assert_ledger_ok
 from wallets.models import LedgerAccount, LedgerEntry, Wallet
+from wallets.notify import wallet_balance_group
 
 pytestmark = pytest.mark.django_db
 

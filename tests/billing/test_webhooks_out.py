@@ -13,21 +13,20 @@ import pytest
 from django.contrib.admin.utils import quote
 from django.utils import timezone
 
-from billing import webhooks_out
-from billing.errors_topups import WebhookUrlRejected
-from billing.models_topups import (
+from billing.errors import WebhookUrlRejected
+from billing.models import (
     DeveloperWebhookEndpoint,
     WebhookDelivery,
     WebhookDeliveryAttempt,
 )
-from billing.webhooks_out import (
+from billing.webhooks import delivery as webhook_delivery
+from billing.webhooks.delivery import (
     MAX_ATTEMPTS,
     RETRY_BACKOFF_SECONDS,
     webhook_delivery_attempt,
-    webhook_delivery_resend,
-    webhook_event_emit,
-    webhook_url_check,
 )
+from billing.webhooks.events import webhook_delivery_resend, webhook_event_emit
+from billing.webhooks.url_guard import webhook_url_check
 from tests.billing.topup_fixtures import _eager_celery_tasks  # noqa: F401  (autouse)
 from tests.conftest import assert_error
 from tests.fakes.webhook_receiver import WebhookReceiver
@@ -197,7 +196,7 @@ def test_dns_rebinding_is_caught_at_delivery(project, dns, monkeypatch):
 
     connections = []
     monkeypatch.setattr(
-        webhooks_out.httpx.Client, "post", lambda *args, **kwargs: connections.append(args)
+        webhook_delivery.httpx.Client, "post", lambda *args, **kwargs: connections.append(args)
     )
     _emit(project)
     attempt = WebhookDeliveryAttempt.objects.get()
@@ -292,7 +291,7 @@ def test_resend_from_admin_delivers_again(project, receiver):
 
 
 def test_the_retry_sweep_attempts_due_deliveries(project, receiver):
-    from billing.tasks import webhook_deliveries_retry_due
+    from billing.webhooks.tasks import webhook_deliveries_retry_due
 
     receiver.status = 503
     _endpoint(project, receiver.url())

@@ -12,7 +12,7 @@ import uuid
 import pytest
 import stripe
 
-from billing.models_topups import TopUp
+from billing.models import TopUp
 from sessions_app.services import session_mint
 from tests.conftest import ApiClient
 from tests.factories import USD

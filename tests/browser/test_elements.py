@@ -154,7 +154,7 @@ def test_a_declined_card_credits_nothing_and_the_keyboard_drives_the_form(
     page.wait_for_function("document.querySelector('llmgateway-balance').dataset.balance")
     assert page.locator("llmgateway-balance").get_attribute("data-balance") == "0.00"
     assert _wallet_of_the_page(project).balance_nanos == 0
-    from billing.models_topups import TopUp
+    from billing.models import TopUp
 
     # The cancelled form left its top-up pending (never paid); the declined one failed.
     assert sorted(TopUp.objects.values_list("status", flat=True)) == ["failed", "pending"]

@@ -14,6 +14,7 @@ from proxy.logs import LogEntry, request_logs_write
 from tests import factories
 from tests.dashboard.conftest import project_url
 from wallets import services as wallet_services
+from wallets.holds import orm as holds_orm
 
 pytestmark = pytest.mark.django_db
 USD = factories.USD
@@ -146,10 +147,10 @@ def test_pages_of_fifty(developer_client, project):
 def test_ledger_rows_show_the_request_and_a_running_balance(developer_client, project):
     wallet = factories.make_wallet(project, external_id="cy", balance_nanos=2 * USD)
     for number, cost in ((1, 28_000), (2, 1_000_000_001)):
-        hold = wallet_services.wallet_hold_reserve(
+        hold = holds_orm.wallet_hold_reserve(
             wallet_id=wallet.pk, amount_nanos=USD + 1, request_id=f"req_cy_{number}"
         )
-        wallet_services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=cost)
+        holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=cost)
     customer = wallet.customer
     request_logs_write(
         entries=[_log(project, request_id="req_cy_2", customer=customer, cost_nanos=1_000_000_001)]
@@ -169,10 +170,10 @@ def test_running_balance_is_the_balance_after_each_entry_whatever_the_filter(
     developer_client, project
 ):
     wallet = factories.make_wallet(project, external_id="dee", balance_nanos=5 * USD)
-    hold = wallet_services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=wallet.pk, amount_nanos=USD, request_id="req_dee"
     )
-    wallet_services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=300_000_000)
+    holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=300_000_000)
     wallet_services.wallet_credit(wallet_id=wallet.pk, amount_nanos=USD, description="more")
 
     page = developer_client.get(

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from billing.models_topups import ProjectBillingSettings
+from billing.models import ProjectBillingSettings
 from llmgateway.models import ApiKey
 from tests.conftest import ApiClient
 from tests.dashboard.conftest import live, project_url

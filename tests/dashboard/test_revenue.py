@@ -10,8 +10,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from billing.models_topups import TopUp
-from billing.topups import topup_create, topup_simulate
+from billing.models import TopUp
+from billing.payment_events.simulated import topup_simulate
+from billing.services.topups import topup_create
 from dashboard.charts import Point, bar_chart_svg, line_chart_svg
 from llmgateway.models import ApiKey
 from proxy.models import UsageDaily

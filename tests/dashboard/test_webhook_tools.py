@@ -12,9 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
-from billing.errors_topups import WebhookUrlRejected
-from billing.models_topups import DeveloperWebhookEndpoint, WebhookDelivery
-from billing.webhooks_out import webhook_endpoint_create, webhook_url_check
+from billing.errors import WebhookUrlRejected
+from billing.models import DeveloperWebhookEndpoint, WebhookDelivery
+from billing.webhooks.endpoints import webhook_endpoint_create
+from billing.webhooks.url_guard import webhook_url_check
 from tests import factories
 from tests.dashboard.conftest import project_url
 from tests.fakes.webhook_receiver import WebhookReceiver

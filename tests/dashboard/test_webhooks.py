@@ -6,8 +6,8 @@ import re
 
 import pytest
 
-from billing.models_topups import DeveloperWebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt
-from billing.webhooks_out import webhook_event_emit
+from billing.models import DeveloperWebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt
+from billing.webhooks.events import webhook_event_emit
 from tests.dashboard.conftest import project_url
 
 pytestmark = pytest.mark.django_db

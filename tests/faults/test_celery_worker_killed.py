@@ -9,8 +9,9 @@ import time
 import pytest
 from django.conf import settings
 
-from billing import topups
-from billing.models_topups import TopUp, TopUpCredit
+from billing.models import TopUp, TopUpCredit
+from billing.payment_events.simulated import topup_simulate
+from billing.services.topups import topup_create
 from tests import factories
 from tests.factories import assert_ledger_ok
 from tests.faults.conftest import USD, base_env, url_through, wait_until
@@ -39,13 +40,13 @@ def test_worker_killed_after_the_credit_commits_but_before_the_ack_credits_once(
     project, celery_worker_process, redis_proxy
 ):
     wallet = factories.make_wallet(project, balance_nanos=START_BALANCE_NANOS)
-    topup = topups.topup_create(
+    topup = topup_create(
         project=project, wallet_id=wallet.pk, livemode=False, amount_nanos=10 * USD
     )
     assert topup.net_nanos > 0
     redis_proxy.stall()
 
-    topups.topup_simulate(topup=topup, outcome="succeeded")  # queues billing.tasks.topup_credit
+    topup_simulate(topup=topup, outcome="succeeded")  # queues billing.tasks.topup_credit
     wait_until(
         lambda: TopUpCredit.objects.filter(topup=topup).exists(),
         timeout=30,

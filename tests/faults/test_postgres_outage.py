@@ -26,8 +26,8 @@ from tests.faults.conftest import (
 )
 from tests.gateway.conftest import expected_cost
 from tests.live import live_database_url
+from wallets.holds.orm import holds_release_expired
 from wallets.models import Hold, Wallet
-from wallets.services import holds_release_expired
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -19,8 +19,8 @@ from tests.faults.conftest import (
     wait_until,
 )
 from tests.gateway.conftest import expected_cost
+from wallets.holds.orm import holds_release_expired
 from wallets.models import Hold, Wallet
-from wallets.services import holds_release_expired
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

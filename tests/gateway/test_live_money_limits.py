@@ -14,8 +14,8 @@ import pytest
 from llmgateway.money import nanos_to_usd
 from tests.factories import assert_ledger_ok
 from tests.gateway.conftest import USD, expected_cost, sse_events
+from wallets.holds.orm import holds_release_expired
 from wallets.models import Hold, Wallet
-from wallets.services import holds_release_expired
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 MODEL = "openai/gpt-4o-mini"

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.admin.utils import quote
 from django.core.management import call_command
 
-from payouts import services, tasks
+from payouts import periodic, services, tasks
 from payouts.models import ConnectedAccount, Payout, PayoutSettings
 from tests.factories import USD, assert_ledger_ok, make_organization
 from tests.fakes.stripe_connect_server import DECLINED
@@ -30,7 +30,7 @@ def test_automatic_payout_pays_organizations_over_the_default_threshold(
     margin_earn(below, 25 * USD - 1)
     margin_earn(not_enabled, 500 * USD)
 
-    assert tasks.payouts_automatic.delay().get() == 1
+    assert periodic.payouts_automatic.delay().get() == 1
 
     payout = Payout.objects.get()
     assert (payout.organization_id, payout.trigger, payout.amount_nanos) == (

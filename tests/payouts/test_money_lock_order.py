@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models_topups import TopUp, TopUpReversal
-from billing.topup_reversals import topup_reverse
-from billing.topups import topup_credit_from_payment_intent
+from billing.models import TopUp, TopUpReversal
+from billing.services.reversals import topup_reverse
+from billing.services.topups import topup_credit_from_payment_intent
 from payouts import services
 from payouts.errors import InsufficientMargin
 from payouts.models import Payout
@@ -17,6 +17,7 @@ from tests.concurrency import run_concurrently
 from tests.factories import USD, assert_ledger_ok, make_wallet
 from tests.payouts.conftest import margin_earn, onboard
 from wallets import services as wallet_services
+from wallets.holds import orm as holds_orm
 from wallets.models import LedgerAccount, LedgerEntry, Wallet
 from wallets.selectors import organization_balance
 
@@ -38,10 +39,10 @@ def _credited(wallet) -> TopUp:
 
 
 def _hold_and_settle(wallet_id: str, index: int):
-    hold = wallet_services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=wallet_id, amount_nanos=USD, request_id=f"race-hold-{index}"
     )
-    return wallet_services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=USD // 2 + index)
+    return holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=USD // 2 + index)
 
 
 def _deadlocks(results) -> list[Exception]:

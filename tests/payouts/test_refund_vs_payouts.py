@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models_topups import TopUpReversal
-from billing.topup_reversals import topup_reverse
-from billing.topups import topup_credit_from_payment_intent
+from billing.models import TopUpReversal
+from billing.services.reversals import topup_reverse
+from billing.services.topups import topup_credit_from_payment_intent
 from payouts import services, tasks
 from payouts.models import Payout
 from tests.billing.test_stripe_webhooks import make_stripe_topup

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from billing.models_topups import DeveloperWebhookEndpoint, WebhookEvent
+from billing.models import DeveloperWebhookEndpoint, WebhookEvent
 from llmgateway.errors import ApiError
-from payouts import services, tasks
+from payouts import periodic, services, tasks
 from payouts.models import Payout
 from tests.factories import USD, assert_ledger_ok
 from tests.fakes.stripe_connect_server import (
@@ -271,7 +271,7 @@ def test_sweep_hands_stuck_payouts_back_to_the_task(organization, earned, stripe
         services.payout_transfer_execute(payout_id=stuck.pk)
     never_queued = _reserve(organization, 20 * USD)
 
-    assert tasks.payouts_resume_stuck.delay().get() == 2
+    assert periodic.payouts_resume_stuck.delay().get() == 2
 
     statuses = dict(Payout.objects.values_list("pk", "status"))
     assert statuses == {stuck.pk: "paid", never_queued.pk: "paid"}
@@ -284,5 +284,5 @@ def test_sweep_leaves_recent_payouts_alone(organization, earned, stripe_connect,
     settings.PAYOUT_STUCK_AFTER_SECONDS = 300
     _reserve(organization, 10 * USD)
 
-    assert tasks.payouts_resume_stuck.delay().get() == 0
+    assert periodic.payouts_resume_stuck.delay().get() == 0
     assert stripe_connect.transfers == {}

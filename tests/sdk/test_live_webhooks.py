@@ -10,7 +10,7 @@ import httpx
 import pytest
 from llmgateway_server import NotFoundError, SignatureVerificationError
 
-from billing.webhooks_out import webhook_signature
+from billing.webhooks.signing import webhook_signature
 from tests.factories import assert_ledger_ok
 from tests.fakes.webhook_receiver import WebhookReceiver
 

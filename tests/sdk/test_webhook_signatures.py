@@ -1,4 +1,4 @@
-"""`construct_event` against headers made by the platform's own signer (billing.webhooks_out).
+"""`construct_event` against headers made by the platform's own signer (billing.webhooks.signing).
 
 The end-to-end case (a real delivery from a live server) is in test_live_webhooks.py.
 """
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from llmgateway_server import LLMGateway, SignatureVerificationError, construct_event
 
-from billing.webhooks_out import SIGNATURE_HEADER, webhook_signature
+from billing.webhooks.signing import SIGNATURE_HEADER, webhook_signature
 
 SECRET = "whsec_0123456789abcdefghijklmnopqrstuv"
 BODY = json.dumps(

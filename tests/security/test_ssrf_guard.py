@@ -14,8 +14,8 @@ import ipaddress
 import httpx
 import pytest
 
-from billing.errors_topups import WebhookUrlRejected
-from billing.webhooks_out import _address_is_blocked, webhook_url_check
+from billing.errors import WebhookUrlRejected
+from billing.webhooks.url_guard import _address_is_blocked, webhook_url_check
 from tests.conftest import assert_error
 
 REFUSED = [
@@ -61,7 +61,7 @@ def test_port_policy(settings):
 
 @pytest.mark.django_db
 def test_each_ssrf_form_is_refused_at_registration(api):
-    from billing.models_topups import DeveloperWebhookEndpoint
+    from billing.models import DeveloperWebhookEndpoint
 
     for url in [*REFUSED, "https://[2606:4700:4700::1111]:6379/"]:
         assert_error(api.post("/v1/webhook-endpoints", {"url": url}), 400, "invalid_request", "url")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from djstripe.models import Event, WebhookEventTrigger
 
-from billing.models_topups import TopUpCredit
+from billing.models import TopUpCredit
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import (

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from djstripe.models import Event, WebhookEventTrigger
 
-from billing.models_topups import TopUp, TopUpCredit
+from billing.models import TopUp, TopUpCredit
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import payment_intent_payload, signed_stripe_event, stripe_event

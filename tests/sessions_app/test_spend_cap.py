@@ -8,6 +8,7 @@ from tests.concurrency import run_concurrently
 from tests.factories import USD, assert_ledger_ok
 from wallets import services
 from wallets.errors import InsufficientBalance
+from wallets.holds import orm as holds_orm
 from wallets.models import Hold, Wallet
 
 
@@ -20,21 +21,21 @@ def _session(mint_session, cap="1.00", balance=10 * USD):
 
 def test_reserve_counts_against_the_cap_and_settle_moves_it_to_spent(mint_session):
     session = _session(mint_session)
-    hold = services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=session.wallet_id, amount_nanos=600_000_000, session_id=session.pk
     )
     with pytest.raises(SpendCapExceeded):
-        services.wallet_hold_reserve(
+        holds_orm.wallet_hold_reserve(
             wallet_id=session.wallet_id, amount_nanos=400_000_001, session_id=session.pk
         )
-    services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=250_000_000)
+    holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=250_000_000)
     session.refresh_from_db()
     assert (session.spent_nanos, session.held_nanos) == (250_000_000, 0)
-    services.wallet_hold_reserve(
+    holds_orm.wallet_hold_reserve(
         wallet_id=session.wallet_id, amount_nanos=750_000_000, session_id=session.pk
     )
     with pytest.raises(SpendCapExceeded):
-        services.wallet_hold_reserve(
+        holds_orm.wallet_hold_reserve(
             wallet_id=session.wallet_id, amount_nanos=1, session_id=session.pk
         )
     # The wallet is untouched by the refused attempts.
@@ -45,10 +46,10 @@ def test_reserve_counts_against_the_cap_and_settle_moves_it_to_spent(mint_sessio
 
 def test_release_gives_back_the_cap(mint_session):
     session = _session(mint_session)
-    hold = services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=session.wallet_id, amount_nanos=USD, session_id=session.pk
     )
-    services.wallet_hold_release(hold_id=hold.pk)
+    holds_orm.wallet_hold_release(hold_id=hold.pk)
     session.refresh_from_db()
     assert (session.spent_nanos, session.held_nanos) == (0, 0)
 
@@ -56,7 +57,7 @@ def test_release_gives_back_the_cap(mint_session):
 def test_wallet_shortage_inside_the_cap_is_insufficient_balance(mint_session):
     session = _session(mint_session, cap="5.00", balance=USD)
     with pytest.raises(InsufficientBalance):
-        services.wallet_hold_reserve(
+        holds_orm.wallet_hold_reserve(
             wallet_id=session.wallet_id, amount_nanos=2 * USD, session_id=session.pk
         )
     session.refresh_from_db()
@@ -66,7 +67,7 @@ def test_wallet_shortage_inside_the_cap_is_insufficient_balance(mint_session):
 def test_uncapped_session_is_limited_by_the_wallet_only(mint_session):
     body = mint_session()
     services.wallet_credit(wallet_id=body["walletId"], amount_nanos=USD)
-    services.wallet_hold_reserve(
+    holds_orm.wallet_hold_reserve(
         wallet_id=body["walletId"], amount_nanos=USD, session_id=body["id"]
     )
     assert EmbeddedSession.objects.get(pk=body["id"]).held_nanos == USD
@@ -79,7 +80,7 @@ def test_concurrent_reserves_never_pass_the_cap(mint_session):
     session = _session(mint_session, cap="1.00", balance=100 * USD)
     results = run_concurrently(
         [
-            lambda: services.wallet_hold_reserve(
+            lambda: holds_orm.wallet_hold_reserve(
                 wallet_id=session.wallet_id, amount_nanos=100_000_000, session_id=session.pk
             )
             for _ in range(60)
@@ -93,7 +94,7 @@ def test_concurrent_reserves_never_pass_the_cap(mint_session):
     assert session.held_nanos == USD
     run_concurrently(
         [
-            lambda h=h: services.wallet_hold_settle(hold_id=h.pk, cost_nanos=99_999_999)
+            lambda h=h: holds_orm.wallet_hold_settle(hold_id=h.pk, cost_nanos=99_999_999)
             for h in holds
         ],
         threads=10,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from tests.factories import USD, assert_ledger_ok, make_wallet
 from wallets import services
 from wallets.errors import WalletFrozen
+from wallets.holds import orm as holds_orm
 from wallets.models import Customer, Hold, LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
 
 
@@ -35,7 +36,7 @@ def _balance(wallet):
 
 
 def test_every_wallet_changelist_and_change_page_renders(admin_client, funded_wallet):
-    hold = services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=funded_wallet.pk, amount_nanos=USD, request_id="req_1"
     )
     txn = LedgerTransaction.objects.get()
@@ -62,7 +63,7 @@ def test_every_wallet_changelist_and_change_page_renders(admin_client, funded_wa
 
 
 def test_wallet_pages_show_money_as_usd_strings(admin_client, funded_wallet):
-    services.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=333_333_333)
+    holds_orm.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=333_333_333)
 
     listing = admin_client.get(_url(Wallet, "changelist"))
     page = admin_client.get(_url(Wallet, "change", funded_wallet.pk))
@@ -184,7 +185,7 @@ def test_a_debit_larger_than_the_balance_is_a_form_error_and_changes_nothing(
 
 
 def test_a_debit_cannot_take_money_that_is_held(admin_client, funded_wallet):
-    services.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=8 * USD)
+    holds_orm.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=8 * USD)
 
     refused = _adjust(admin_client, funded_wallet, "-0.333333334")
     allowed = _adjust(admin_client, funded_wallet, "-0.333333333")
@@ -235,7 +236,7 @@ def test_freeze_and_unfreeze_actions(admin_client, funded_wallet, project):
     assert "2 wallet(s) now frozen." in frozen.text
     assert set(Wallet.objects.values_list("status", flat=True)) == {"frozen"}
     with pytest.raises(WalletFrozen):
-        services.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=1)
+        holds_orm.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=1)
 
     admin_client.post(
         changelist, {"action": "unfreeze_wallets", "_selected_action": [funded_wallet.pk]}
@@ -244,7 +245,7 @@ def test_freeze_and_unfreeze_actions(admin_client, funded_wallet, project):
     funded_wallet.refresh_from_db()
     other.refresh_from_db()
     assert (funded_wallet.status, other.status) == ("active", "frozen")
-    services.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=1)
+    holds_orm.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=1)
     assert _balance(funded_wallet) == 8_333_333_333
     assert_ledger_ok()
 
@@ -260,7 +261,7 @@ def test_a_frozen_wallet_can_still_be_adjusted(admin_client, funded_wallet):
 
 @pytest.mark.parametrize("model", [LedgerEntry, LedgerTransaction, LedgerAccount, Hold])
 def test_ledger_rows_cannot_be_added_changed_or_deleted(admin_client, funded_wallet, model):
-    services.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=USD)
+    holds_orm.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=USD)
     obj = model.objects.order_by("pk").last()
 
     assert admin_client.get(_url(model, "add")).status_code == 403
@@ -361,10 +362,10 @@ def test_holds_on_organization_credits_are_listed_and_filterable(
     services.organization_credit_grant(
         organization_id=organization.pk, amount_nanos=5 * USD, reason="seed", livemode=False
     )
-    org_hold = services.organization_hold_reserve(
+    org_hold = holds_orm.organization_hold_reserve(
         organization_id=organization.pk, livemode=False, amount_nanos=USD, request_id="req_org"
     )
-    wallet_hold = services.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=USD)
+    wallet_hold = holds_orm.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=USD)
     credits = LedgerAccount.objects.get(organization=organization, livemode=False)
 
     def listed(params):
@@ -404,10 +405,10 @@ def test_holds_with_uncollected_usage_are_shown_and_filterable(admin_client, pro
 
     short = make_wallet(project, external_id="short", balance_nanos=1_000)
     covered = make_wallet(project, external_id="covered", balance_nanos=USD)
-    short_hold = services.wallet_hold_reserve(wallet_id=short.pk, amount_nanos=500)
-    covered_hold = services.wallet_hold_reserve(wallet_id=covered.pk, amount_nanos=500)
-    services.wallet_hold_settle(hold_id=short_hold.pk, cost_nanos=4_000)
-    services.wallet_hold_settle(hold_id=covered_hold.pk, cost_nanos=4_000)
+    short_hold = holds_orm.wallet_hold_reserve(wallet_id=short.pk, amount_nanos=500)
+    covered_hold = holds_orm.wallet_hold_reserve(wallet_id=covered.pk, amount_nanos=500)
+    holds_orm.wallet_hold_settle(hold_id=short_hold.pk, cost_nanos=4_000)
+    holds_orm.wallet_hold_settle(hold_id=covered_hold.pk, cost_nanos=4_000)
 
     response = admin_client.get(_url(Hold, "changelist"), {"uncollected": "yes"})
 

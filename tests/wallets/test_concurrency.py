@@ -8,6 +8,7 @@ from tests.concurrency import run_concurrently
 from tests.factories import USD, assert_ledger_ok, make_wallet
 from wallets import services
 from wallets.errors import InsufficientBalance
+from wallets.holds import orm as holds_orm
 from wallets.models import Hold, LedgerTransaction, Wallet
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -20,7 +21,7 @@ def test_200_concurrent_reserves_on_a_wallet_that_affords_50(project):
 
     results = run_concurrently(
         [
-            lambda i=i: services.wallet_hold_reserve(
+            lambda i=i: holds_orm.wallet_hold_reserve(
                 wallet_id=wallet.pk, amount_nanos=HOLD_NANOS, request_id=f"r{i}"
             )
             for i in range(200)
@@ -43,7 +44,7 @@ def test_200_concurrent_reserves_on_a_wallet_that_affords_50(project):
 def test_100_interleaved_settles_and_releases_end_exact_to_the_nano(project):
     wallet = make_wallet(project, balance_nanos=100 * USD)
     holds = [
-        services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD - i) for i in range(100)
+        holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD - i) for i in range(100)
     ]
     rng = random.Random(7)
     plan = []  # (hold, cost or None for release)
@@ -52,8 +53,8 @@ def test_100_interleaved_settles_and_releases_end_exact_to_the_nano(project):
 
     def finish(hold, cost):
         if cost is None:
-            return services.wallet_hold_release(hold_id=hold.pk)
-        return services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=cost)
+            return holds_orm.wallet_hold_release(hold_id=hold.pk)
+        return holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=cost)
 
     results = run_concurrently([lambda h=h, c=c: finish(h, c) for h, c in plan], threads=50)
 
@@ -67,14 +68,16 @@ def test_100_interleaved_settles_and_releases_end_exact_to_the_nano(project):
 
 def test_each_hold_settles_once_under_racing_settle_and_release(project):
     wallet = make_wallet(project, balance_nanos=10 * USD)
-    holds = [services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD) for _ in range(10)]
+    holds = [
+        holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD) for _ in range(10)
+    ]
     calls = []
     for hold in holds:
         calls += [
-            lambda h=hold: services.wallet_hold_settle(hold_id=h.pk, cost_nanos=h.amount_nanos)
+            lambda h=hold: holds_orm.wallet_hold_settle(hold_id=h.pk, cost_nanos=h.amount_nanos)
         ]
-        calls += [lambda h=hold: services.wallet_hold_release(hold_id=h.pk)]
-        calls += [lambda h=hold: services.wallet_hold_settle(hold_id=h.pk, cost_nanos=1)]
+        calls += [lambda h=hold: holds_orm.wallet_hold_release(hold_id=h.pk)]
+        calls += [lambda h=hold: holds_orm.wallet_hold_settle(hold_id=h.pk, cost_nanos=1)]
 
     run_concurrently(calls, threads=30)
 

@@ -9,15 +9,16 @@ from llmgateway.errors import NotFound
 from tests.factories import USD, assert_ledger_ok, make_wallet
 from wallets import services
 from wallets.errors import HoldNotActive, InsufficientBalance, WalletFrozen
+from wallets.holds import orm as holds_orm
 from wallets.models import Hold, LedgerAccount, LedgerEntry, Wallet
 
 
 def test_reserve_is_refused_when_available_is_short(project):
     wallet = make_wallet(project, balance_nanos=USD)
-    services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=600_000_000)
+    holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=600_000_000)
     with pytest.raises(InsufficientBalance):
-        services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=400_000_001)
-    services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=400_000_000)
+        holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=400_000_001)
+    holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=400_000_000)
     wallet.refresh_from_db()
     assert (wallet.balance_nanos, wallet.held_nanos, wallet.available_nanos) == (USD, USD, 0)
     assert_ledger_ok()
@@ -27,19 +28,19 @@ def test_frozen_wallet_cannot_reserve(project):
     wallet = make_wallet(project, balance_nanos=USD)
     services.wallet_set_status(wallet_id=wallet.pk, status=Wallet.Status.FROZEN)
     with pytest.raises(WalletFrozen):
-        services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
+        holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=1)
 
 
 def test_reserve_on_unknown_wallet_is_not_found(db):
     with pytest.raises(NotFound):
-        services.wallet_hold_reserve(wallet_id="wal_missing", amount_nanos=1)
+        holds_orm.wallet_hold_reserve(wallet_id="wal_missing", amount_nanos=1)
 
 
 def test_settle_charges_actual_cost_and_releases_the_hold(project):
     wallet = make_wallet(project, balance_nanos=USD)
-    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=300_000_000)
+    hold = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=300_000_000)
 
-    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=123_456_789)
+    result = holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=123_456_789)
 
     wallet.refresh_from_db()
     assert result.charged_nanos == 123_456_789
@@ -53,8 +54,8 @@ def test_settle_charges_actual_cost_and_releases_the_hold(project):
 
 def test_settle_charges_past_the_hold_from_the_available_balance(project):
     wallet = make_wallet(project, balance_nanos=USD)
-    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
-    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=500)
+    hold = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
+    result = holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=500)
     assert result.charged_nanos == 500
     assert Wallet.objects.get(pk=wallet.pk).balance_nanos == USD - 500
     assert Hold.objects.get(pk=hold.pk).uncollected_nanos == 0
@@ -63,28 +64,28 @@ def test_settle_charges_past_the_hold_from_the_available_balance(project):
 
 def test_settle_of_zero_cost_posts_no_transaction(project):
     wallet = make_wallet(project, balance_nanos=USD)
-    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
-    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=0)
+    hold = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
+    result = holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=0)
     assert result.transaction is None
     assert Wallet.objects.get(pk=wallet.pk).held_nanos == 0
 
 
 def test_a_hold_finishes_exactly_once(project):
     wallet = make_wallet(project, balance_nanos=USD)
-    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
-    services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=50)
+    hold = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=100)
+    holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=50)
     with pytest.raises(HoldNotActive):
-        services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=50)
+        holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=50)
     with pytest.raises(HoldNotActive):
-        services.wallet_hold_release(hold_id=hold.pk)
+        holds_orm.wallet_hold_release(hold_id=hold.pk)
     assert Wallet.objects.get(pk=wallet.pk).balance_nanos == USD - 50
     assert_ledger_ok()
 
 
 def test_release_returns_the_hold_without_charging(project):
     wallet = make_wallet(project, balance_nanos=USD)
-    hold = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD)
-    services.wallet_hold_release(hold_id=hold.pk)
+    hold = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=USD)
+    holds_orm.wallet_hold_release(hold_id=hold.pk)
     wallet.refresh_from_db()
     assert (wallet.balance_nanos, wallet.held_nanos) == (USD, 0)
     assert Hold.objects.get(pk=hold.pk).status == Hold.Status.RELEASED
@@ -92,8 +93,8 @@ def test_release_returns_the_hold_without_charging(project):
 
 def test_same_request_id_reserves_once(project):
     wallet = make_wallet(project, balance_nanos=USD)
-    first = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10, request_id="req_1")
-    second = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10, request_id="req_1")
+    first = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10, request_id="req_1")
+    second = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10, request_id="req_1")
     assert first.pk == second.pk
     assert Wallet.objects.get(pk=wallet.pk).held_nanos == 10
 
@@ -102,8 +103,8 @@ def test_expired_holds_are_released_by_the_periodic_task(project):
     from wallets.tasks import release_expired_holds
 
     wallet = make_wallet(project, balance_nanos=USD)
-    stale = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=70, ttl_seconds=60)
-    fresh = services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=30, ttl_seconds=600)
+    stale = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=70, ttl_seconds=60)
+    fresh = holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=30, ttl_seconds=600)
     Hold.objects.filter(pk=stale.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
     assert release_expired_holds.apply().get() == 1
@@ -119,11 +120,11 @@ def test_organization_credit_holds_reserve_settle_and_release(project):
     services.organization_credit_grant(
         organization_id=org_id, amount_nanos=USD, reason="t", livemode=True
     )
-    first = services.organization_hold_reserve(
+    first = holds_orm.organization_hold_reserve(
         organization_id=org_id, livemode=True, amount_nanos=700_000_000
     )
     with pytest.raises(InsufficientBalance):
-        services.organization_hold_reserve(
+        holds_orm.organization_hold_reserve(
             organization_id=org_id, livemode=True, amount_nanos=300_000_001
         )
     # A grant to a wallet may not spend what a hold reserved either.
@@ -131,11 +132,11 @@ def test_organization_credit_holds_reserve_settle_and_release(project):
     with pytest.raises(InsufficientBalance):
         services.wallet_grant_from_organization(wallet_id=wallet.pk, amount_nanos=300_000_001)
 
-    result = services.wallet_hold_settle(hold_id=first.pk, cost_nanos=123)
-    second = services.organization_hold_reserve(
+    result = holds_orm.wallet_hold_settle(hold_id=first.pk, cost_nanos=123)
+    second = holds_orm.organization_hold_reserve(
         organization_id=org_id, livemode=True, amount_nanos=500_000_000
     )
-    services.wallet_hold_release(hold_id=second.pk)
+    holds_orm.wallet_hold_release(hold_id=second.pk)
 
     credits = LedgerAccount.objects.get(organization_id=org_id, kind="org_credits", livemode=True)
     assert result.charged_nanos == 123

@@ -2,7 +2,7 @@
 `uncollected`; a hold that expired under a live request is still charged; live holds are kept.
 
 Each rule runs on both settle paths: the ORM services and the PostgreSQL hot path's one
-statement (proxy/hotpath_pg.py), which must agree to the nano.
+statement (wallets/holds/pg.py), which must agree to the nano.
 """
 
 from datetime import timedelta
@@ -11,10 +11,11 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.utils import timezone
 
-from proxy import hotpath_pg
 from sessions_app.services import session_mint
 from tests.factories import USD, assert_ledger_ok
 from wallets import services
+from wallets.holds import orm as holds_orm
+from wallets.holds import pg as holds_pg
 from wallets.models import Hold, LedgerAccount, LedgerEntry, Wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,7 +37,7 @@ def _session_on_wallet(project, balance_nanos: int):
 
 def _reserve(session, amount_nanos: int, *, fast: bool):
     if fast:
-        return async_to_sync(hotpath_pg.hold_reserve_on_wallet)(
+        return async_to_sync(holds_pg.hold_reserve_on_wallet)(
             wallet_id=session.wallet_id,
             session_id=session.pk,
             token_hash=session.token_hash,
@@ -44,15 +45,15 @@ def _reserve(session, amount_nanos: int, *, fast: bool):
             amount_nanos=amount_nanos,
             request_id=f"req_{amount_nanos}_{timezone.now().timestamp()}",
         )
-    return services.wallet_hold_reserve(
+    return holds_orm.wallet_hold_reserve(
         wallet_id=session.wallet_id, session_id=session.pk, amount_nanos=amount_nanos
     )
 
 
 def _settle(hold, cost_nanos: int, *, fast: bool):
     if fast:
-        return async_to_sync(hotpath_pg.hold_finish)(hold, cost_nanos=cost_nanos, status="settled")
-    return services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=cost_nanos)
+        return async_to_sync(holds_pg.hold_finish)(hold, cost_nanos=cost_nanos, status="settled")
+    return holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=cost_nanos)
 
 
 PATHS = [
@@ -107,7 +108,7 @@ def test_a_hold_released_by_expiry_under_a_live_request_is_still_charged(project
     session = _session_on_wallet(project, USD)
     hold = _reserve(session, 1_000, fast=fast)
     Hold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    assert services.holds_release_expired() == 1
+    assert holds_orm.holds_release_expired() == 1
     assert Wallet.objects.get(pk=session.wallet_id).held_nanos == 0
 
     result = _settle(hold, 700, fast=fast)
@@ -126,7 +127,7 @@ def test_a_late_settle_after_the_freed_money_was_spent_books_the_rest_uncollecte
     session = _session_on_wallet(project, 1_000)
     hold = _reserve(session, 1_000, fast=fast)
     Hold.objects.filter(pk=hold.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
-    services.holds_release_expired()
+    holds_orm.holds_release_expired()
     spender = _reserve(session, 800, fast=fast)  # the freed money is reserved again meanwhile
 
     result = _settle(hold, 900, fast=fast)
@@ -145,11 +146,11 @@ def test_organization_credit_usage_past_the_balance_is_booked_uncollected(projec
     services.organization_credit_grant(
         organization_id=org_id, amount_nanos=1_000, reason="t", livemode=False
     )
-    hold = services.organization_hold_reserve(
+    hold = holds_orm.organization_hold_reserve(
         organization_id=org_id, livemode=False, amount_nanos=500
     )
 
-    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=4_000)
+    result = holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=4_000)
 
     credits = LedgerAccount.objects.get(organization_id=org_id, kind="org_credits", livemode=False)
     assert (credits.balance_nanos, credits.held_nanos) == (0, 0)
@@ -167,12 +168,12 @@ def test_extending_live_holds_keeps_them_from_the_expiry_task(project, fast):
     Hold.objects.filter(pk__in=[live.pk, dead.pk]).update(expires_at=past)
 
     if fast:
-        extended = async_to_sync(hotpath_pg.holds_extend)([live.pk])
+        extended = async_to_sync(holds_pg.holds_extend)([live.pk])
     else:
-        extended = services.holds_extend(hold_ids=[live.pk])
+        extended = holds_orm.holds_extend(hold_ids=[live.pk])
 
     assert extended == 1
-    assert services.holds_release_expired() == 1
+    assert holds_orm.holds_release_expired() == 1
     assert Hold.objects.get(pk=live.pk).status == "held"
     assert Hold.objects.get(pk=dead.pk).status == "expired"
     assert Wallet.objects.get(pk=session.wallet_id).held_nanos == 100

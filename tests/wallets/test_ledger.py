@@ -11,6 +11,7 @@ from wallets.errors import (
     InsufficientOrganizationCredits,
     UnbalancedTransaction,
 )
+from wallets.holds import orm as holds_orm
 from wallets.models import LedgerAccount, LedgerEntry, LedgerTransaction, Wallet
 
 Kind = LedgerAccount.Kind
@@ -27,7 +28,7 @@ def test_credit_moves_exact_nanos_and_balances_the_books(project):
 
 def test_debit_beyond_available_balance_is_refused_and_changes_nothing(project):
     wallet = make_wallet(project, balance_nanos=5 * USD)
-    services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=3 * USD)
+    holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=3 * USD)
 
     with pytest.raises(InsufficientBalance):
         services.wallet_debit(wallet_id=wallet.pk, amount_nanos=2 * USD + 1)

@@ -6,6 +6,7 @@ from django.db import connection
 
 from tests.factories import USD, make_wallet
 from wallets import services
+from wallets.holds import orm as holds_orm
 from wallets.models import LedgerEntry, LedgerTransaction
 
 
@@ -30,7 +31,7 @@ def test_fails_on_a_corrupted_cached_wallet_balance(project, capsys):
 
 def test_fails_on_a_corrupted_held_figure(project, capsys):
     wallet = make_wallet(project, balance_nanos=USD)
-    services.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10)
+    holds_orm.wallet_hold_reserve(wallet_id=wallet.pk, amount_nanos=10)
     with connection.cursor() as cursor:
         cursor.execute("UPDATE wallets_wallet SET held_nanos = 3 WHERE id = %s", [wallet.pk])
     with pytest.raises(CommandError):

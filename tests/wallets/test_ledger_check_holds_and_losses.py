@@ -12,6 +12,7 @@ from sessions_app.services import session_mint
 from tests.factories import USD, assert_ledger_ok, make_wallet
 from wallets import services
 from wallets.books import ledger_report
+from wallets.holds import orm as holds_orm
 from wallets.models import LedgerAccount
 from wallets.services.accounts import account_for_system
 
@@ -21,7 +22,7 @@ pytestmark = pytest.mark.django_db
 def _session_with_a_hold(project, *, external_id: str = "user_1", amount_nanos: int = 250):
     session, _ = session_mint(project=project, livemode=False, external_id=external_id)
     services.wallet_credit(wallet_id=session.wallet_id, amount_nanos=USD, description="funds")
-    hold = services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=session.wallet_id,
         amount_nanos=amount_nanos,
         request_id=f"req_{external_id}",
@@ -58,7 +59,7 @@ def test_a_session_held_figure_tampered_fails_the_check_naming_it(project, capsy
 
 def test_a_session_still_holding_after_its_holds_ended_fails_the_check(project, capsys):
     session, hold = _session_with_a_hold(project, amount_nanos=700)
-    services.wallet_hold_release(hold_id=hold.pk)
+    holds_orm.wallet_hold_release(hold_id=hold.pk)
     assert EmbeddedSession.objects.get(pk=session.pk).held_nanos == 0
     _set_session_held(session.pk, 700)
 
@@ -84,10 +85,10 @@ def test_only_the_tampered_session_is_named(project, capsys):
 def _uncollected_usage(project, *, livemode: bool, external_id: str, short_nanos: int) -> None:
     """A request whose upstream usage beat the hold and the balance: the rest is uncollected."""
     wallet = make_wallet(project, external_id=external_id, livemode=livemode, balance_nanos=1_000)
-    hold = services.wallet_hold_reserve(
+    hold = holds_orm.wallet_hold_reserve(
         wallet_id=wallet.pk, amount_nanos=600, request_id=f"req_{external_id}"
     )
-    result = services.wallet_hold_settle(hold_id=hold.pk, cost_nanos=1_000 + short_nanos)
+    result = holds_orm.wallet_hold_settle(hold_id=hold.pk, cost_nanos=1_000 + short_nanos)
     assert result.charged_nanos == 1_000 + short_nanos
     assert result.balance_nanos == 0
 

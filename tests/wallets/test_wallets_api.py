@@ -3,6 +3,7 @@
 from tests.conftest import assert_error
 from tests.factories import USD, assert_ledger_ok
 from wallets import services
+from wallets.holds import orm as holds_orm
 from wallets.models import Wallet
 
 
@@ -16,7 +17,7 @@ def test_wallet_read_renders_money_as_strings(api, mint_session):
     session = mint_session()
     Wallet.objects.filter(pk=session["walletId"])
     services.wallet_credit(wallet_id=session["walletId"], amount_nanos=8_333_333_333)
-    services.wallet_hold_reserve(wallet_id=session["walletId"], amount_nanos=333_333_333)
+    holds_orm.wallet_hold_reserve(wallet_id=session["walletId"], amount_nanos=333_333_333)
 
     body = api.get(f"/v1/wallets/{session['walletId']}").json()
 

@@ -125,6 +125,3 @@ class ProviderCredential(models.Model):
 
     def __str__(self) -> str:
         return self.provider
-
-
-from billing.models_topups import *  # noqa: E402,F403  (top-ups and developer webhooks)

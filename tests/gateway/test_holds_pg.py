@@ -1,4 +1,4 @@
-"""The PostgreSQL fast path (proxy/hotpath_pg.py): the same money rules as the ORM services,
+"""The PostgreSQL fast path (wallets/holds/pg.py): the same money rules as the ORM services,
 under real concurrency, with cached principals that still can't spend after a revocation."""
 
 import asyncio
@@ -9,13 +9,13 @@ from django.test import AsyncClient
 from django.utils import timezone
 
 from llmgateway import pgpool
-from proxy import hotpath_pg
 from proxy.auth import principal_cache_clear
 from sessions_app.models import EmbeddedSession
 from tests.conftest import assert_error
 from tests.factories import assert_ledger_ok
 from tests.gateway.conftest import USD, expected_cost, post_json
-from wallets import services as wallet_services
+from wallets.holds import orm as holds_orm
+from wallets.holds import pg as holds_pg
 from wallets.models import Customer, Hold, LedgerAccount, LedgerEntry, Wallet
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -155,7 +155,7 @@ def test_spend_cap_and_release_on_the_fast_path(funded_session):
     session, _ = funded_session(external_id="cap", max_spend_nanos=1000)
 
     async def go():
-        hold = await hotpath_pg.hold_reserve_on_wallet(
+        hold = await holds_pg.hold_reserve_on_wallet(
             wallet_id=session.wallet_id,
             session_id=session.pk,
             token_hash=session.token_hash,
@@ -164,7 +164,7 @@ def test_spend_cap_and_release_on_the_fast_path(funded_session):
             request_id="req_cap_1",
         )
         with pytest.raises(Exception) as refused:
-            await hotpath_pg.hold_reserve_on_wallet(
+            await holds_pg.hold_reserve_on_wallet(
                 wallet_id=session.wallet_id,
                 session_id=session.pk,
                 token_hash=session.token_hash,
@@ -172,7 +172,7 @@ def test_spend_cap_and_release_on_the_fast_path(funded_session):
                 amount_nanos=600,
                 request_id="req_cap_2",
             )
-        await hotpath_pg.hold_finish(hold, cost_nanos=0, status="released")
+        await holds_pg.hold_finish(hold, cost_nanos=0, status="released")
         return refused.value
 
     error = asyncio.run(go())
@@ -189,7 +189,7 @@ def test_settling_twice_is_refused(funded_session):
     session, _ = funded_session(external_id="twice")
 
     async def go():
-        hold = await hotpath_pg.hold_reserve_on_wallet(
+        hold = await holds_pg.hold_reserve_on_wallet(
             wallet_id=session.wallet_id,
             session_id=session.pk,
             token_hash=session.token_hash,
@@ -197,17 +197,17 @@ def test_settling_twice_is_refused(funded_session):
             amount_nanos=500,
             request_id="req_twice",
         )
-        first = await hotpath_pg.hold_finish(hold, cost_nanos=200, status="settled")
+        first = await holds_pg.hold_finish(hold, cost_nanos=200, status="settled")
         with pytest.raises(Exception) as again:
-            await hotpath_pg.hold_finish(hold, cost_nanos=200, status="settled")
+            await holds_pg.hold_finish(hold, cost_nanos=200, status="settled")
         return first, again.value
 
     first, error = asyncio.run(go())
     assert (first.charged_nanos, first.balance_nanos) == (200, USD - 200)
     assert error.code == "hold_not_active"
     # An ORM-made hold and a fast-path hold share the books.
-    orm_hold = wallet_services.wallet_hold_reserve(wallet_id=session.wallet_id, amount_nanos=10)
-    wallet_services.wallet_hold_settle(hold_id=orm_hold.pk, cost_nanos=10)
+    orm_hold = holds_orm.wallet_hold_reserve(wallet_id=session.wallet_id, amount_nanos=10)
+    holds_orm.wallet_hold_settle(hold_id=orm_hold.pk, cost_nanos=10)
     assert Wallet.objects.get(pk=session.wallet_id).balance_nanos == USD - 210
     assert_ledger_ok()
 
@@ -220,15 +220,15 @@ def test_a_reserve_commits_asynchronously_and_the_setting_does_not_outlive_it():
     async def check():
         async with pgpool.pool().connection() as connection:
             inside = await connection.execute(
-                f"WITH {hotpath_pg._ASYNC_COMMIT_CTE} "
+                f"WITH {holds_pg._ASYNC_COMMIT_CTE} "
                 "SELECT current_setting('synchronous_commit') FROM async_commit"
             )
             after = await connection.execute("SHOW synchronous_commit")
             return (await inside.fetchone())[0], (await after.fetchone())[0]
 
     assert asyncio.run(check()) == ("off", "on")
-    for statement in (hotpath_pg.RESERVE_ON_WALLET, hotpath_pg.RESERVE_ON_ACCOUNT):
-        assert hotpath_pg._ASYNC_COMMIT_CTE in statement
+    for statement in (holds_pg.RESERVE_ON_WALLET, holds_pg.RESERVE_ON_ACCOUNT):
+        assert holds_pg._ASYNC_COMMIT_CTE in statement
         assert "async_commit\nRETURNING" in statement  # joined into the INSERT, so it runs
 
 

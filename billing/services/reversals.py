@@ -15,10 +15,15 @@ import logging
 from django.db import transaction
 from django.db.models import Q
 
-from billing.models_topups import TopUp, TopUpCredit, TopUpReversal
+from billing import tasks
+from billing.models import TopUp, TopUpCredit, TopUpReversal
+from billing.webhooks.events import webhook_event_emit
 from llmgateway.money import nanos_to_usd
+from payouts.services.ledger import margin_accounts_lock
+from payouts.services.refunds import payouts_reduce_for_refund
 from wallets.locks import wallet_lock
 from wallets.models import LedgerAccount, LedgerTransaction, Wallet
+from wallets.notify import wallet_balance_changed
 from wallets.services import Line, account_for_system, ledger_post
 from wallets.services.accounts import account_for_wallet
 
@@ -40,10 +45,6 @@ def topup_reverse(
     A top-up not credited yet gets its reversal recorded unposted: its credit, when it lands,
     is reversed in the same transaction (`topup_credit_from_payment_intent`).
     """
-    from billing import tasks
-    from billing.topups import wallet_balance_push
-    from billing.webhooks_out import webhook_event_emit
-
     match = Q(payment_intent_id=payment_intent_id) if payment_intent_id else Q(pk__in=[])
     if charge_id:
         match |= Q(charge_id=charge_id)
@@ -95,7 +96,7 @@ def topup_reverse(
             },
         )
         if credited:
-            transaction.on_commit(lambda: wallet_balance_push(wallet_id=wallet.pk))
+            wallet_balance_changed(wallet_id=wallet.pk)
             tasks.wallet_low_balance_check.delay_on_commit(wallet_id=wallet.pk)
     return reversal
 
@@ -107,9 +108,6 @@ def topup_reversal_post(*, topup: TopUp, reversal: TopUpReversal) -> None:
     locks the wallet, then the organization's margin rows, then its open payouts. The caller
     saves `reversal`.
     """
-    from payouts.services.ledger import margin_accounts_lock
-    from payouts.services.refunds import payouts_reduce_for_refund
-
     livemode = topup.livemode
     organization_id = topup.project.organization_id
     wallet = wallet_lock(wallet_id=topup.wallet_id)

@@ -1,9 +1,9 @@
 """dj-stripe's webhook route (same namespace and name), served by the view that checks the
-signature before anything is stored (billing/stripe_webhook_view.py)."""
+signature before anything is stored (billing/payment_events/stripe_view.py)."""
 
 from django.urls import path
 
-from billing.stripe_webhook_view import SignedWebhookView
+from billing.payment_events.stripe_view import SignedWebhookView
 
 app_name = "djstripe"
 

@@ -1,63 +1,17 @@
-"""Admin for top-ups, their credits and reversals, billing settings and developer webhooks."""
+"""Admin for developer webhooks: endpoints, events, deliveries and their attempts (resend)."""
 
 from __future__ import annotations
 
 from django.contrib import admin, messages
 
-from billing.models_topups import (
+from billing.admin.read_only import ReadOnlyAdmin
+from billing.models import (
     DeveloperWebhookEndpoint,
-    ProjectBillingSettings,
-    TopUp,
     WebhookDelivery,
     WebhookDeliveryAttempt,
     WebhookEvent,
 )
-from billing.webhooks_out import webhook_delivery_resend
-from llmgateway.money import usd_display
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Money rows change only through services; admin shows them."""
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
-@admin.register(TopUp)
-class TopUpAdmin(ReadOnlyAdmin):
-    list_display = ["id", "wallet", "provider", "status", "amount", "net", "margin", "fee",
-                    "livemode", "created_at"]  # fmt: skip
-    list_filter = ["status", "provider", "livemode"]
-    search_fields = ["id", "payment_intent_id", "charge_id", "wallet__id"]
-    date_hierarchy = "created_at"
-
-    @admin.display(description="amount (USD)")
-    def amount(self, topup: TopUp) -> str:
-        return usd_display(topup.amount_nanos)
-
-    @admin.display(description="net credit (USD)")
-    def net(self, topup: TopUp) -> str:
-        return usd_display(topup.net_nanos)
-
-    @admin.display(description="margin (USD)")
-    def margin(self, topup: TopUp) -> str:
-        return usd_display(topup.margin_nanos)
-
-    @admin.display(description="fee (USD)")
-    def fee(self, topup: TopUp) -> str:
-        return usd_display(topup.fee_nanos)
-
-
-@admin.register(ProjectBillingSettings)
-class ProjectBillingSettingsAdmin(admin.ModelAdmin):
-    list_display = ["project", "topup_min_nanos", "topup_max_nanos", "low_balance_threshold_nanos"]
-    autocomplete_fields = ["project"]
+from billing.webhooks.events import webhook_delivery_resend
 
 
 @admin.register(DeveloperWebhookEndpoint)

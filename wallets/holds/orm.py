@@ -1,4 +1,6 @@
-"""Holds: reserve worst-case spend before an upstream call, settle or release it after.
+"""The holds' ORM backend: reserve, settle, release, extend and expire holds as synchronous
+services — the reference the SQL steps (pg.py) match, the path on SQLite, and what the admin,
+the expiry task and the tests call (`from wallets.holds import orm`).
 
 A hold reserves on an end user's wallet (browser traffic, optionally also against its session's
 spend cap) or on an organization's credits account (secret-key traffic). Lock order everywhere:
@@ -16,14 +18,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from llmgateway.errors import NotFound
-from sessions_app.errors import SessionExpired, SessionRevoked, SpendCapExceeded
 from sessions_app.models import EmbeddedSession
-from wallets.errors import (
-    HoldNotActive,
-    InsufficientBalance,
-    InsufficientOrganizationCredits,
-    WalletFrozen,
+from wallets.errors import HoldNotActive
+from wallets.holds.refusals import (
+    WalletRefusal,
+    finish_refusal_error,
+    organization_refusal_error,
+    wallet_refusal_error,
 )
 from wallets.locks import accounts_lock, wallet_lock
 from wallets.models import Hold, LedgerAccount, LedgerTransaction, Wallet
@@ -108,7 +109,7 @@ def organization_hold_reserve(
                 pk=account.pk, balance_nanos__gte=F("held_nanos") + amount_nanos
             ).update(held_nanos=F("held_nanos") + amount_nanos)
             if reserved != 1:
-                raise InsufficientOrganizationCredits()
+                raise organization_refusal_error()
             return Hold.objects.create(
                 account=account,
                 amount_nanos=amount_nanos,
@@ -136,21 +137,22 @@ def _session_reserve(*, session_id: str, amount_nanos: int) -> None:
         return
     session = EmbeddedSession.objects.filter(pk=session_id).first()
     if session is None:
-        raise NotFound("No such session.")
-    if session.revoked_at is not None:
-        raise SessionRevoked()
-    if session.expires_at <= timezone.now():
-        raise SessionExpired()
-    raise SpendCapExceeded()
+        raise wallet_refusal_error(WalletRefusal(session_found=False))
+    # Neither revoked nor expired: then it was the cap that refused.
+    raise wallet_refusal_error(
+        WalletRefusal(
+            session_revoked=session.revoked_at is not None,
+            session_expired=session.expires_at <= timezone.now(),
+            over_spend_cap=True,
+        )
+    )
 
 
 def _wallet_refusal(wallet_id: str) -> Exception:
     status = Wallet.objects.filter(pk=wallet_id).values_list("status", flat=True).first()
-    if status is None:
-        return NotFound("No such wallet.")
-    if status == Wallet.Status.FROZEN:
-        return WalletFrozen()
-    return InsufficientBalance()
+    return wallet_refusal_error(
+        WalletRefusal(wallet_found=status is not None, wallet_frozen=status == Wallet.Status.FROZEN)
+    )
 
 
 def _session_finish(hold: Hold, *, held_part_nanos: int, charged_nanos: int) -> None:
@@ -278,10 +280,8 @@ def wallet_hold_release(*, hold_id: str, status: str = Hold.Status.RELEASED) -> 
 
 def _lock_hold(hold_id: str, *, statuses: tuple[str, ...]) -> Hold:
     hold = Hold.objects.select_for_update(no_key=True, of=("self",)).filter(pk=hold_id).first()
-    if hold is None:
-        raise NotFound("No such hold.")
-    if hold.status not in statuses:
-        raise HoldNotActive()
+    if hold is None or hold.status not in statuses:
+        raise finish_refusal_error(hold_found=hold is not None)
     return hold
 
 

@@ -1,4 +1,4 @@
-"""Errors of top-ups and developer webhooks (codes from DESIGN.md §5 where it names them)."""
+"""Errors of billing: top-ups, payment providers and developer webhooks (DESIGN.md §5 codes)."""
 
 from llmgateway.errors import ApiError, InvalidRequest
 

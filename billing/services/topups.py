@@ -1,10 +1,11 @@
 """Top-up services: creating a top-up with its payment, and crediting it exactly once.
 
 Flow (DESIGN.md §8): `topup_create` fixes the split and creates the provider's payment → the
-provider confirms it (Stripe webhook through dj-stripe, or the simulated provider's endpoint) →
-the `billing.tasks.topup_credit` task runs `topup_credit_from_payment_intent`, one durable
-transaction guarded by TopUpCredit's unique payment intent → after commit the wallet's
-WebSocket group gets the new balance and `wallet.credited` is delivered to the developer.
+provider confirms it (Stripe webhook through dj-stripe, or the simulated provider's endpoint,
+billing/payment_events/) → the `billing.tasks.topup_credit` task runs
+`topup_credit_from_payment_intent`, one durable transaction guarded by TopUpCredit's unique
+payment intent → after commit the wallet's WebSocket group gets the new balance and
+`wallet.credited` is delivered to the developer.
 """
 
 from __future__ import annotations
@@ -13,28 +14,25 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from asgiref.sync import async_to_sync
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import stripe_gateway
-from billing.errors_topups import (
-    PaymentProviderError,
-    PaymentsNotConfigured,
-    SimulationNotAllowed,
-    TopUpAmountOutOfRange,
-    TopUpNotPending,
-)
+from billing.errors import PaymentProviderError, PaymentsNotConfigured, TopUpAmountOutOfRange
 from billing.markup import NANOS_PER_CENT, topup_split
-from billing.models_topups import ProjectBillingSettings, TopUp, TopUpCredit, TopUpReversal
-from billing.topup_reversals import topup_reversal_post
+from billing.models import TopUp, TopUpCredit, TopUpReversal
+from billing.services.limits import project_billing_limits
+from billing.services.low_balance import low_balance_reset_if_above
+from billing.services.reversals import topup_reversal_post
+from billing.webhooks.events import webhook_event_emit
 from llmgateway import ids
 from llmgateway.models import Project
-from llmgateway.money import nanos_to_usd, usd_to_nanos
+from llmgateway.money import nanos_to_usd
 from payouts.services.ledger import margin_accounts_lock
 from wallets.locks import wallet_lock
 from wallets.models import LedgerAccount, LedgerTransaction, Wallet
+from wallets.notify import wallet_balance_changed
 from wallets.services import Line, account_for_organization, account_for_system, ledger_post
 from wallets.services.accounts import account_for_wallet
 
@@ -42,30 +40,7 @@ logger = logging.getLogger(__name__)
 Kind = LedgerAccount.Kind
 
 
-# --- Limits and providers -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TopUpLimits:
-    min_nanos: int
-    max_nanos: int
-    low_balance_threshold_nanos: int
-
-
-def project_billing_limits(*, project_id: str) -> TopUpLimits:
-    overrides = ProjectBillingSettings.objects.filter(project_id=project_id).first()
-
-    def pick(column: str, setting: str) -> int:
-        value = getattr(overrides, column, None) if overrides else None
-        return value if value is not None else usd_to_nanos(getattr(settings, setting))
-
-    return TopUpLimits(
-        min_nanos=pick("topup_min_nanos", "TOPUP_MIN_USD"),
-        max_nanos=pick("topup_max_nanos", "TOPUP_MAX_USD"),
-        low_balance_threshold_nanos=pick(
-            "low_balance_threshold_nanos", "LOW_BALANCE_THRESHOLD_USD"
-        ),
-    )
+# --- Providers and amounts ------------------------------------------------------------------
 
 
 def payment_provider_for(*, livemode: bool) -> str | None:
@@ -150,34 +125,6 @@ def _payment_metadata(topup: TopUp) -> dict[str, str]:
     }
 
 
-# --- The simulated provider -----------------------------------------------------------------
-
-
-def topup_simulate(*, topup: TopUp, outcome: str) -> TopUp:
-    """The simulated provider's confirmation: queues the very task a Stripe webhook queues."""
-    from billing import tasks
-
-    if topup.livemode or topup.provider != TopUp.Provider.SIMULATED:
-        raise SimulationNotAllowed()
-    if topup.status != TopUp.Status.PENDING:
-        raise TopUpNotPending()
-    if outcome == "succeeded":
-        tasks.topup_credit.delay_on_commit(
-            payment_intent_id=topup.payment_intent_id,
-            livemode=False,
-            amount_received_cents=topup.total_nanos // NANOS_PER_CENT,
-            event_id="simulated",
-        )
-    else:
-        tasks.topup_payment_failed.delay_on_commit(
-            payment_intent_id=topup.payment_intent_id,
-            livemode=False,
-            message="Simulated card decline.",
-        )
-    topup.refresh_from_db()
-    return topup
-
-
 # --- Crediting ------------------------------------------------------------------------------
 
 
@@ -204,9 +151,6 @@ def topup_credit_from_payment_intent(
     other mode, or received a different amount than the top-up charges. A top-up refunded (or
     its dispute lost) before its payment landed is credited and reversed in one transaction.
     """
-    from billing.low_balance import low_balance_reset_if_above
-    from billing.webhooks_out import webhook_event_emit
-
     with transaction.atomic(durable=True):
         # The row lock (lock order step 1, wallets/locks.py) orders concurrent deliveries of the
         # same payment, and a refund of it, one after another; the unique
@@ -293,7 +237,7 @@ def topup_credit_from_payment_intent(
                 "balance": nanos_to_usd(wallet.balance_nanos),
             },
         )
-        transaction.on_commit(lambda: wallet_balance_push(wallet_id=wallet.pk))
+        wallet_balance_changed(wallet_id=wallet.pk)
     return CreditResult(topup_id=topup.pk, credited=True)
 
 
@@ -323,27 +267,3 @@ def topup_mark_failed(*, payment_intent_id: str, livemode: bool, message: str = 
         payment_intent_id=payment_intent_id, livemode=livemode, status=TopUp.Status.PENDING
     ).update(status=TopUp.Status.FAILED, failure_message=message[:500], updated_at=timezone.now())
     return bool(updated)
-
-
-# --- Telling the browser --------------------------------------------------------------------
-
-
-def wallet_balance_group(wallet_id: str) -> str:
-    return f"wallet.{wallet_id}"
-
-
-def wallet_balance_push(*, wallet_id: str) -> None:
-    """Best effort: a lost notice only means the browser shows the balance a little later."""
-    from channels.layers import get_channel_layer
-
-    try:
-        balance_nanos = Wallet.objects.values_list("balance_nanos", flat=True).get(pk=wallet_id)
-        layer = get_channel_layer()
-        if layer is None:
-            return
-        async_to_sync(layer.group_send)(
-            wallet_balance_group(wallet_id),
-            {"type": "wallet.balance", "balance": nanos_to_usd(balance_nanos)},
-        )
-    except Exception:
-        logger.warning("could not push the balance of wallet %s", wallet_id, exc_info=True)

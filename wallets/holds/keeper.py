@@ -52,17 +52,3 @@ class HoldKeeper:
                 await self.extend(hold_ids)
             except Exception:  # the next tick tries again; expiry is a third of a TTL away
                 logger.warning("could not extend %d live holds", len(hold_ids), exc_info=True)
-
-
-_keepers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, HoldKeeper] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def keeper(extend: Extend) -> HoldKeeper:
-    """This event loop's keeper (made on first use)."""
-    loop = asyncio.get_running_loop()
-    current = _keepers.get(loop)
-    if current is None:
-        current = _keepers[loop] = HoldKeeper(extend)
-    return current

@@ -6,7 +6,7 @@ posts. Here the signature is checked first, the way dj-stripe itself would check
 endpoint's secret, its tolerance and, only under DEBUG, the `X-Djstripe-Webhook-Secret` header
 for `stripe listen`); a request that fails is answered 400 and never stored. A signed request
 goes on to dj-stripe, which verifies it again, stores it and sends the signals
-(billing/stripe_webhooks.py).
+(billing/payment_events/stripe_receivers.py).
 """
 
 from __future__ import annotations

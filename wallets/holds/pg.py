@@ -1,12 +1,12 @@
-"""PostgreSQL fast path for the hot path's money steps: reserve, settle, release in plain SQL.
+"""The holds' SQL backend (PostgreSQL): reserve, settle, release as one plain SQL statement each.
 
-It does exactly what `wallets.services.holds` does through the ORM — the same tables, the same
+It does exactly what the ORM services (orm.py) do — the same tables, the same
 conditional UPDATEs, the same lock order (hold, then session, then wallet or account; reserve:
 session, then wallet), the same ledger lines — but each step is one SQL statement on a pooled
 async psycopg connection (llmgateway/pgpool.py), with no thread hop. On this 2-core class of
 machine the ORM run in `sync_to_async` costs about half the throughput (DESIGN.md §7). The ORM
-services stay the reference, the path for SQLite, and the fallback for holds this process did
-not make.
+services stay the reference and the path for SQLite. A refusal is read back as facts and turned
+into its error by refusals.py, as the ORM's are.
 
 Each statement first locks what it changes (`SELECT … FOR NO KEY UPDATE`, the lock strength and
 order of wallets/locks.py, in a CTE whose WHERE is the refusal rule, re-checked by PostgreSQL on
@@ -24,24 +24,18 @@ from dataclasses import dataclass
 import psycopg
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.db import transaction
 
 from llmgateway import ids
-from llmgateway.errors import NotFound
 from llmgateway.pgpool import pool
-from sessions_app.errors import (
-    AuthenticationFailed,
-    CustomerBlocked,
-    SessionExpired,
-    SessionRevoked,
-    SpendCapExceeded,
-)
-from wallets.errors import (
-    HoldNotActive,
-    InsufficientBalance,
-    InsufficientOrganizationCredits,
-    WalletFrozen,
+from wallets.holds.refusals import (
+    WalletRefusal,
+    finish_refusal_error,
+    organization_refusal_error,
+    wallet_refusal_error,
 )
 from wallets.models import LedgerAccount
+from wallets.services.accounts import account_for_system
 
 logger = logging.getLogger(__name__)
 
@@ -201,7 +195,7 @@ KEY_REVOKED = "SELECT revoked_at IS NOT NULL FROM llmgateway_apikey WHERE id = %
 
 
 @dataclass
-class FastHold:
+class PgHold:
     """A hold made here, with what settling it needs (so settling needs no lookup)."""
 
     pk: str
@@ -213,7 +207,7 @@ class FastHold:
 
 
 @dataclass(frozen=True)
-class FastSettleResult:
+class PgSettleResult:
     charged_nanos: int
     balance_nanos: int
     collected_nanos: int = 0
@@ -230,7 +224,7 @@ async def hold_reserve_on_wallet(
     livemode: bool,
     amount_nanos: int,
     request_id: str,
-) -> FastHold:
+) -> PgHold:
     params = {
         "hold_id": ids.new_hold_id(),
         "wallet_id": wallet_id,
@@ -242,7 +236,7 @@ async def hold_reserve_on_wallet(
     }
     async with pool().connection() as connection:
         if await _reserve(connection, RESERVE_ON_WALLET, params):
-            return FastHold(
+            return PgHold(
                 pk=params["hold_id"],
                 livemode=livemode,
                 amount_nanos=amount_nanos,
@@ -261,7 +255,7 @@ async def hold_reserve_on_organization(
     livemode: bool,
     amount_nanos: int,
     request_id: str,
-) -> FastHold:
+) -> PgHold:
     params = {
         "hold_id": ids.new_hold_id(),
         "organization_id": organization_id,
@@ -274,7 +268,7 @@ async def hold_reserve_on_organization(
     async with pool().connection() as connection:
         reserved = await _reserve(connection, RESERVE_ON_ACCOUNT, params)
         if reserved is not None:
-            return FastHold(
+            return PgHold(
                 pk=params["hold_id"],
                 livemode=livemode,
                 amount_nanos=amount_nanos,
@@ -282,9 +276,7 @@ async def hold_reserve_on_organization(
             )
         cursor = await connection.execute(KEY_REVOKED, params)
         row = await cursor.fetchone()
-    if row is None or row[0]:
-        raise AuthenticationFailed("This API key was revoked.")
-    raise InsufficientOrganizationCredits()
+    raise organization_refusal_error(key_revoked=row is None or row[0])
 
 
 async def _reserve(connection, sql: str, params: dict):
@@ -296,25 +288,22 @@ async def _reserve(connection, sql: str, params: dict):
 
 
 def _wallet_refusal(row) -> Exception:
-    if row is None:
-        return NotFound("No such session or wallet.")
+    if row is None:  # the session or its wallet is gone: one row says neither
+        return wallet_refusal_error(WalletRefusal(session_found=False, wallet_found=False))
     same_token, revoked, expired, over_cap, customer_status, wallet_status = row
-    if not same_token:
-        return AuthenticationFailed("Invalid session token.")
-    if revoked:
-        return SessionRevoked()
-    if expired:
-        return SessionExpired()
-    if over_cap:
-        return SpendCapExceeded()
-    if customer_status == "blocked":
-        return CustomerBlocked()
-    if wallet_status == "frozen":
-        return WalletFrozen()
-    return InsufficientBalance()
+    return wallet_refusal_error(
+        WalletRefusal(
+            token_matches=same_token,
+            session_revoked=revoked,
+            session_expired=expired,
+            over_spend_cap=over_cap,
+            customer_blocked=customer_status == "blocked",
+            wallet_frozen=wallet_status == "frozen",
+        )
+    )
 
 
-async def hold_finish(hold: FastHold, *, cost_nanos: int, status: str) -> FastSettleResult:
+async def hold_finish(hold: PgHold, *, cost_nanos: int, status: str) -> PgSettleResult:
     """Settle (`status="settled"`) or release (`status="released"`, cost 0) a hold made here."""
     if cost_nanos < 0:
         raise ValueError("cost_nanos must not be negative")
@@ -339,9 +328,9 @@ async def hold_finish(hold: FastHold, *, cost_nanos: int, status: str) -> FastSe
             if attempt:
                 raise
             await _ensure_system_accounts(hold.livemode)
-    if row is None:
-        raise HoldNotActive()
-    result = FastSettleResult(charged_nanos=row[0], balance_nanos=row[1], collected_nanos=row[2])
+    if row is None:  # a hold made here exists: refused means it is no longer held
+        raise finish_refusal_error()
+    result = PgSettleResult(charged_nanos=row[0], balance_nanos=row[1], collected_nanos=row[2])
     if result.collected_nanos < result.charged_nanos:
         logger.warning(
             "hold %s: usage of %d nanos exceeded what the payer could cover; %d nanos booked "
@@ -363,10 +352,6 @@ async def wallet_balance_nanos(wallet_id: str) -> int | None:
 
 @sync_to_async(thread_sensitive=False)
 def _ensure_system_accounts(livemode: bool) -> None:
-    from django.db import transaction
-
-    from wallets.services.accounts import account_for_system
-
     with transaction.atomic():
         account_for_system(kind=LedgerAccount.Kind.PLATFORM_USAGE_REVENUE, livemode=livemode)
         account_for_system(kind=LedgerAccount.Kind.UNCOLLECTED, livemode=livemode)

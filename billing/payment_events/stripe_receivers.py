@@ -20,8 +20,8 @@ from djstripe.event_handlers import djstripe_receiver
 from djstripe.models import Event, WebhookEventTrigger
 from djstripe.signals import WEBHOOK_SIGNALS, webhook_post_validate
 
-from billing import tasks
-from billing.models_topups import TopUpReversal
+from billing.models import TopUpReversal
+from billing.payment_events import tasks
 
 logger = logging.getLogger(__name__)
 

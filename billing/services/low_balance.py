@@ -11,14 +11,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import transaction
 
-from billing.models_topups import WalletLowBalanceState
-from llmgateway.money import nanos_to_usd
+from billing.models import ProjectBillingSettings, WalletLowBalanceState
+from billing.services.limits import project_billing_limits
+from billing.webhooks.events import webhook_event_emit
+from llmgateway.money import nanos_to_usd, usd_to_nanos
 from wallets.models import Wallet
 
 
 def _threshold_nanos(wallet: Wallet) -> int:
-    from billing.topups import project_billing_limits
-
     return project_billing_limits(project_id=wallet.customer.project_id).low_balance_threshold_nanos
 
 
@@ -39,9 +39,6 @@ def wallets_low_balance_scan() -> int:
     wallets armed by a credit (so empty wallets that never had money are not "low") and with a
     balance under the largest threshold in force. Returns how many notices were sent.
     """
-    from billing.models_topups import ProjectBillingSettings
-    from llmgateway.money import usd_to_nanos
-
     default = usd_to_nanos(settings.LOW_BALANCE_THRESHOLD_USD)
     overrides = ProjectBillingSettings.objects.filter(
         low_balance_threshold_nanos__isnull=False
@@ -56,8 +53,6 @@ def wallets_low_balance_scan() -> int:
 
 def wallet_low_balance_observe(*, wallet_id: str) -> bool:
     """Emit `wallet.low_balance` if the wallet just went below its threshold; True if it did."""
-    from billing.webhooks_out import webhook_event_emit
-
     with transaction.atomic():
         wallet = Wallet.objects.select_related("customer").filter(pk=wallet_id).first()
         if wallet is None:

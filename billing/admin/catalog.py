@@ -189,6 +189,3 @@ class ProviderCredentialAdmin(admin.ModelAdmin):
     @admin.display(description="API key")
     def key_status(self, credential: ProviderCredential) -> str:
         return "set" if credential.api_key else "not set"
-
-
-from billing import admin_topups  # noqa: E402,F401  (top-ups and developer webhooks)
