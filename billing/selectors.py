@@ -14,7 +14,6 @@ edit within that many seconds. Cached instances are shared: read them, never mod
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 import time
@@ -24,6 +23,7 @@ from asgiref.sync import sync_to_async
 from django.db.models.signals import post_delete, post_save
 
 from billing.models import LOCAL_TEST_PROVIDER, CatalogModel, ProviderCredential
+from llmgateway.environment import env, env_number
 
 API_STYLE_OPENAI = "openai"
 API_STYLE_ANTHROPIC = "anthropic"
@@ -59,10 +59,7 @@ _snapshot_lock = threading.Lock()
 
 
 def _cache_seconds() -> float:
-    try:
-        return float(os.environ.get("CATALOG_CACHE_SECONDS", DEFAULT_CATALOG_CACHE_SECONDS))
-    except ValueError:
-        return DEFAULT_CATALOG_CACHE_SECONDS
+    return env_number("CATALOG_CACHE_SECONDS", DEFAULT_CATALOG_CACHE_SECONDS)
 
 
 def catalog_cache_clear(**_signal_kwargs: object) -> None:
@@ -129,13 +126,13 @@ def _provider_config(provider: str, row: ProviderCredential | None) -> ProviderC
     prefix = provider_env_prefix(provider)
     default_base_url, default_style = KNOWN_PROVIDERS.get(provider, ("", API_STYLE_OPENAI))
     # An enabled admin row's non-blank fields win; the environment fills the rest.
-    api_key = (row.api_key.strip() if row else "") or os.environ.get(f"{prefix}_API_KEY", "")
+    api_key = (row.api_key.strip() if row else "") or env.str(f"{prefix}_API_KEY", default="")
     base_url = (
         (row.base_url.strip() if row else "")
-        or os.environ.get(f"{prefix}_BASE_URL", "").strip()
+        or env.str(f"{prefix}_BASE_URL", default="").strip()
         or default_base_url
     )
-    api_style = row.api_style if row else os.environ.get(f"{prefix}_API_STYLE", default_style)
+    api_style = row.api_style if row else env.str(f"{prefix}_API_STYLE", default=default_style)
     if not api_key.strip() or not base_url:
         return None
     if api_style not in (API_STYLE_OPENAI, API_STYLE_ANTHROPIC):
