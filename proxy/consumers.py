@@ -20,9 +20,11 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 
 from llmgateway.api import InternalError
-from llmgateway.errors import ApiError, InvalidRequest, NotFound
+from llmgateway.errors import ApiError, AuthenticationFailed, InvalidRequest, NotFound
 from llmgateway.money import nanos_to_usd
-from proxy import gateway
+from proxy.calls.call import Call
+from proxy.calls.chat import prepare_chat, usage_json
+from proxy.calls.chat_stream import ChatStream, chat_stream_billed, chat_stream_open
 from proxy.providers.base import StreamDelta, Usage
 from proxy.ws_sessions import (
     session_slot_acquire,
@@ -30,7 +32,7 @@ from proxy.ws_sessions import (
     session_watch,
 )
 from sessions_app.authentication import SESSION, Principal, principal_from_token
-from sessions_app.errors import AuthenticationFailed, RateLimited
+from sessions_app.errors import RateLimited
 from wallets.models import Wallet
 from wallets.notify import channel_layer_gate, wallet_balance_group
 
@@ -69,7 +71,7 @@ class Chat:
     """One conversation in flight on this socket."""
 
     task: asyncio.Task
-    call: gateway.Call | None = None
+    call: Call | None = None
     settled: bool = False  # its outcome arrived: too late to cancel
     cancelled: bool = False  # by the client's chat.cancel (not by a disconnect)
 
@@ -236,10 +238,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         holds_slot = False
         try:
             holds_slot = await session_slot_acquire(principal)
-            call, chat_request, worst_nanos = await gateway.prepare_chat(principal, body)
+            call, chat_request, worst_nanos = await prepare_chat(principal, body)
             if chat is not None:
                 chat.call = call
-            stream = await gateway.chat_stream_open(call, chat_request, worst_nanos)
+            stream = await chat_stream_open(call, chat_request, worst_nanos)
             await self._relay(request_id, stream)
         except asyncio.CancelledError:
             chat = self.chats.get(request_id)
@@ -257,8 +259,8 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             if holds_slot:
                 await session_slot_release(principal)
 
-    async def _relay(self, request_id: str, stream: gateway.ChatStream) -> None:
-        events = gateway.chat_stream_billed(stream)
+    async def _relay(self, request_id: str, stream: ChatStream) -> None:
+        events = chat_stream_billed(stream)
         try:
             async for item in events:
                 if isinstance(item, StreamDelta):
@@ -271,7 +273,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                 if chat is not None:
                     chat.settled = True
                 billing = {
-                    "usage": gateway._usage_json(item.usage),
+                    "usage": usage_json(item.usage),
                     "cost": nanos_to_usd(item.charged_nanos),
                     "balance": nanos_to_usd(item.balance_nanos or 0),
                 }
@@ -292,7 +294,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             finally:
                 await stream.aclose()  # settles even if the billed stream never started
 
-    async def _send_cancelled(self, request_id: str, call: gateway.Call | None) -> None:
+    async def _send_cancelled(self, request_id: str, call: Call | None) -> None:
         """The chat.done of a cancelled chat: it paid for what was delivered before the cancel."""
         assert self.principal is not None and self.principal.session is not None
         balance_nanos = call.balance_nanos if call is not None else None
@@ -304,7 +306,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
             {
                 "type": "chat.done",
                 "id": request_id,
-                "usage": gateway._usage_json(call.usage if call else Usage()),
+                "usage": usage_json(call.usage if call else Usage()),
                 "cost": nanos_to_usd(call.charged_nanos if call else 0),
                 "balance": nanos_to_usd(balance_nanos),
                 "finish_reason": "cancelled",

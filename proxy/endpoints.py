@@ -19,8 +19,14 @@ from llmgateway.api import InternalError, database_unreachable
 from llmgateway.errors import ApiError, InvalidRequest, RequestTooLarge, ServiceUnavailable
 from llmgateway.money import nanos_to_usd
 from llmgateway.parsers import contains_nul
-from proxy import gateway, responses_api, responses_output, responses_stream
 from proxy.auth import authenticate_bearer
+from proxy.calls import responses_api, responses_output, responses_stream
+from proxy.calls.call import Call
+from proxy.calls.chat import chat_complete, prepare_chat
+from proxy.calls.chat_sse import SseStream, chat_stream_sse
+from proxy.calls.chat_stream import chat_stream_open
+from proxy.calls.embeddings import embeddings as embeddings_call
+from proxy.calls.images import images as images_call
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +40,7 @@ class Reply:
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
-    stream: gateway.SseStream | None = None  # closed by the transport on every way out
+    stream: SseStream | None = None  # closed by the transport on every way out
 
 
 @dataclass(frozen=True)
@@ -116,7 +122,7 @@ def _json_body(body: bytes) -> object:
     return payload
 
 
-def _billed(reply: Reply, call: gateway.Call) -> Reply:
+def _billed(reply: Reply, call: Call) -> Reply:
     reply.headers["X-LLMGateway-Cost"] = nanos_to_usd(call.charged_nanos)
     if call.balance_nanos is not None:
         reply.headers["X-LLMGateway-Balance"] = nanos_to_usd(call.balance_nanos)
@@ -126,15 +132,15 @@ def _billed(reply: Reply, call: gateway.Call) -> Reply:
 
 async def chat_completions(caller: Caller) -> Reply:
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
-    call, chat, worst = await gateway.prepare_chat(principal, _json_body(caller.body))
+    call, chat, worst = await prepare_chat(principal, _json_body(caller.body))
     if not call.stream:
-        payload = await gateway.chat_complete(call, chat, worst)
+        payload = await chat_complete(call, chat, worst)
         return _billed(json_reply(payload), call)
-    stream = await gateway.chat_stream_open(call, chat, worst)
-    return _streaming(call, worst, gateway.chat_stream_sse(stream))
+    stream = await chat_stream_open(call, chat, worst)
+    return _streaming(call, worst, chat_stream_sse(stream))
 
 
-def _streaming(call: gateway.Call, worst: int, stream: gateway.SseStream) -> Reply:
+def _streaming(call: Call, worst: int, stream: SseStream) -> Reply:
     return Reply(
         status=200,
         headers={
@@ -151,30 +157,30 @@ def _streaming(call: gateway.Call, worst: int, stream: gateway.SseStream) -> Rep
 
 
 async def responses(caller: Caller) -> Reply:
-    """OpenAI's Responses API, served as a chat request (proxy/responses_api.py)."""
+    """OpenAI's Responses API, served as a chat request (proxy/calls/responses_api.py)."""
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
     request = responses_api.responses_request(_json_body(caller.body))
-    call, chat, worst = await gateway.prepare_chat(principal, request.chat_body)
+    call, chat, worst = await prepare_chat(principal, request.chat_body)
     call.endpoint = "responses"
     if not call.stream:
-        completion = await gateway.chat_complete(call, chat, worst)
+        completion = await chat_complete(call, chat, worst)
         return _billed(
             json_reply(responses_output.response_from_completion(request, completion)), call
         )
-    stream = await gateway.chat_stream_open(call, chat, worst)
+    stream = await chat_stream_open(call, chat, worst)
     render = responses_stream.response_events(request)
-    return _streaming(call, worst, gateway.SseStream(stream, render))
+    return _streaming(call, worst, SseStream(stream, render))
 
 
 async def embeddings(caller: Caller) -> Reply:
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
-    call, payload = await gateway.embeddings(principal, _json_body(caller.body))
+    call, payload = await embeddings_call(principal, _json_body(caller.body))
     return _billed(json_reply(payload), call)
 
 
 async def image_generations(caller: Caller) -> Reply:
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
-    call, payload = await gateway.images(principal, _json_body(caller.body))
+    call, payload = await images_call(principal, _json_body(caller.body))
     return _billed(json_reply(payload), call)
 
 

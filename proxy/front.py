@@ -16,7 +16,7 @@ USE_X_FORWARDED_HOST, a configured DISALLOWED_USER_AGENTS or PREPEND_WWW, and an
 under a root path.
 
 Like Django's handler, a client that disconnects cancels the work in flight: the gateway then
-releases the hold, or charges a stream for what was already sent (proxy/gateway.py).
+releases the hold, or charges a stream for what was already sent (proxy/calls/chat_stream.py).
 """
 
 from __future__ import annotations
@@ -155,7 +155,7 @@ async def _send(scope, headers: dict[str, str], reply: endpoints.Reply, send) ->
         await _send_reply(scope, headers, reply, send)
     finally:
         # On every way out — the client gone during the CORS hop, before the first chunk was
-        # read, or mid-stream — the stream settles what it owes (proxy/gateway.SseStream).
+        # read, or mid-stream — the stream settles what it owes (proxy/calls/chat_sse.SseStream).
         if reply.stream is not None:
             await reply.stream.aclose()
 

@@ -1,5 +1,5 @@
 """POST /v1/responses in /v1/openapi.json: the request fields the gateway accepts and the
-Response it returns, written against OpenAI's own schema (proxy/responses_api.py)."""
+Response it returns, written against OpenAI's own schema (proxy/calls/responses_api.py)."""
 
 from __future__ import annotations
 

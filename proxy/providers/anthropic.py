@@ -33,8 +33,8 @@ from proxy.providers.base import (
     StreamEvent,
     UpstreamError,
     Usage,
-    redact_secret,
 )
+from proxy.providers.errors import upstream_error_from_answer, upstream_error_from_transport
 from proxy.providers.http import json_bytes, post_json, shared_client
 from proxy.providers.sse import iter_sse
 
@@ -47,7 +47,6 @@ DEFAULT_MAX_TOKENS = 4096
 MAX_TEMPERATURE = 1.0
 # HTTP statuses Anthropic uses for the error types it can send inside a stream.
 _STREAM_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429}
-_ERROR_SNIPPET_CHARS = 300
 
 
 def usage_from_anthropic(data: Any) -> Usage | None:
@@ -117,29 +116,9 @@ class AnthropicProvider(Provider):
         return body, plan
 
     def _error(self, status: int, content: bytes) -> UpstreamError:
-        error_type = None
-        message = ""
-        try:
-            error = json.loads(content).get("error")
-        except (ValueError, AttributeError):
-            error = None
-        if isinstance(error, dict):
-            error_type = error.get("type")
-            message = str(error.get("message") or "")
-        if status in (401, 403):
-            message = f"{self.name} refused the gateway's credentials."
-        if not message:
-            message = content[:_ERROR_SNIPPET_CHARS].decode(errors="replace") or "no detail"
-        return UpstreamError(
-            status,
-            redact_secret(f"{self.name}: {message}", self._api_key),
-            code=str(error_type) if error_type else None,
+        return upstream_error_from_answer(
+            self.name, self._api_key, status, content, code_fields=("type",)
         )
-
-    def _transport_error(self, error: httpx.HTTPError) -> UpstreamError:
-        if isinstance(error, httpx.TimeoutException):
-            return UpstreamError(504, f"{self.name} did not answer in time.", code="timeout")
-        return UpstreamError(502, f"Could not reach {self.name}.", code="connection_error")
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         body, plan = self._body(request, stream=False)
@@ -148,7 +127,7 @@ class AnthropicProvider(Provider):
                 self.messages_url, json_bytes(body), headers=self._headers()
             )
         except httpx.HTTPError as error:
-            raise self._transport_error(error) from None
+            raise upstream_error_from_transport(self.name, error) from None
         if status >= 400:
             raise self._error(status, content)
         try:
@@ -212,7 +191,7 @@ class AnthropicProvider(Provider):
                     elif kind == "error":
                         raise self._stream_error(data)
         except httpx.HTTPError as error:
-            raise self._transport_error(error) from None
+            raise upstream_error_from_transport(self.name, error) from None
         if not finished:
             raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
         reported_usage = usage_from_anthropic(reported) if reported else None

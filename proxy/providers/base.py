@@ -7,7 +7,6 @@ are split the way prices are (billing/pricing.py): `input_tokens` are uncached p
 
 from __future__ import annotations
 
-import re
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -163,16 +162,6 @@ class UpstreamError(ProviderError):
         self.message = message
         self.code = code
         super().__init__(f"upstream error {status}: {message}")
-
-
-_SECRET_LOOKING = re.compile(r"\b(?:sk|rk|pk)-[A-Za-z0-9_\-*.]{6,}")
-
-
-def redact_secret(text: str, secret: str) -> str:
-    """`text` without `secret` and without anything shaped like a provider key (`sk-…`)."""
-    if secret:
-        text = text.replace(secret, "[redacted]")
-    return _SECRET_LOOKING.sub("[redacted]", text)
 
 
 class Provider(ABC):

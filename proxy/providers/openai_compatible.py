@@ -23,8 +23,8 @@ from proxy.providers.base import (
     StreamEvent,
     UpstreamError,
     Usage,
-    redact_secret,
 )
+from proxy.providers.errors import upstream_error_from_answer, upstream_error_from_transport
 from proxy.providers.http import json_bytes, post_json, shared_client
 from proxy.providers.sse import iter_sse
 
@@ -40,7 +40,6 @@ _GPT_IMAGE_OUTPUT_TOKENS = {
     "medium": {"1024x1024": 1056, "1024x1536": 1584, "1536x1024": 1568},
     "high": {"1024x1024": 4160, "1024x1536": 6240, "1536x1024": 6208},
 }
-_ERROR_SNIPPET_CHARS = 300
 
 
 def usage_from_openai(data: Any) -> Usage | None:
@@ -104,31 +103,14 @@ class OpenAICompatibleProvider(Provider):
         return body
 
     def _error(self, status: int, content: bytes) -> UpstreamError:
-        code = None
-        message = ""
-        try:
-            error = json.loads(content).get("error")
-        except (ValueError, AttributeError):
-            error = None
-        if isinstance(error, dict):
-            message = str(error.get("message") or "")
-            code = error.get("code") or error.get("type")
-        elif isinstance(error, str):
-            message = error
-        if status in (401, 403):
-            message = f"{self.name} refused the gateway's credentials."
-        if not message:
-            message = content[:_ERROR_SNIPPET_CHARS].decode(errors="replace") or "no detail"
-        return UpstreamError(
+        return upstream_error_from_answer(
+            self.name,
+            self._api_key,
             status,
-            redact_secret(f"{self.name}: {message}", self._api_key),
-            code=str(code) if code else None,
+            content,
+            code_fields=("code", "type"),
+            string_error=True,  # OpenAI-compatible servers also send {"error": "…"}
         )
-
-    def _transport_error(self, error: httpx.HTTPError) -> UpstreamError:
-        if isinstance(error, httpx.TimeoutException):
-            return UpstreamError(504, f"{self.name} did not answer in time.", code="timeout")
-        return UpstreamError(502, f"Could not reach {self.name}.", code="connection_error")
 
     async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
@@ -136,7 +118,7 @@ class OpenAICompatibleProvider(Provider):
                 self.base_url + path, json_bytes(body), headers=self._headers()
             )
         except httpx.HTTPError as error:
-            raise self._transport_error(error) from None
+            raise upstream_error_from_transport(self.name, error) from None
         if status >= 400:
             raise self._error(status, content)
         try:
@@ -216,7 +198,7 @@ class OpenAICompatibleProvider(Provider):
                     else:
                         waiting.append(delta)
         except httpx.HTTPError as error:
-            raise self._transport_error(error) from None
+            raise upstream_error_from_transport(self.name, error) from None
         if final is None:
             raise UpstreamError(502, f"{self.name} ended the stream before it finished.")
         for quiet in waiting:

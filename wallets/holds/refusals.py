@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from llmgateway.errors import ApiError, NotFound
+from llmgateway.errors import ApiError, AuthenticationFailed, NotFound
 from sessions_app.errors import (
-    AuthenticationFailed,
     CustomerBlocked,
     SessionExpired,
     SessionRevoked,

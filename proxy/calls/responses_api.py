@@ -2,9 +2,9 @@
 
 A Responses request is translated into a chat-completions body, so every provider (OpenAI-
 compatible, Anthropic, the local test models) serves it and the hold, settle, scopes, origins
-and logs are chat's own (proxy/gateway.py). The chat answer is turned back into a Response
-object in proxy/responses_output.py; streams are re-encoded as Responses events in
-proxy/responses_stream.py.
+and logs are chat's own (proxy/calls/chat.py). The chat answer is turned back into a Response
+object in proxy/calls/responses_output.py; streams are re-encoded as Responses events in
+proxy/calls/responses_stream.py.
 
 Nothing is stored: `previous_response_id`, `conversation` and `item_reference` inputs are a
 400, and a follow-up turn sends the whole conversation in `input` (docs/gateway.md).

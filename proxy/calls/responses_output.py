@@ -1,14 +1,14 @@
 """Chat answers as Responses API objects: output items, content parts and usage.
 
-proxy/responses_api.py translates the request; proxy/responses_stream.py the stream."""
+proxy/calls/responses_api.py translates the request; proxy/calls/responses_stream.py the stream."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from llmgateway import ids
+from proxy.calls.responses_api import ResponsesRequest
 from proxy.providers.base import FINISH_CONTENT_FILTER, FINISH_LENGTH
-from proxy.responses_api import ResponsesRequest
 
 INCOMPLETE_REASONS = {FINISH_LENGTH: "max_output_tokens", FINISH_CONTENT_FILTER: "content_filter"}
 

@@ -6,7 +6,7 @@ response.output_text.delta… (response.refusal.delta… for a refusal), .done,
 response.content_part.done, or for a function call response.function_call_arguments.delta…,
 .done; response.output_item.done; and last response.completed (response.incomplete when the
 output limit cut it) with the usage. An upstream that fails part-way ends the stream with an
-`error` event and response.failed, billed for what was delivered (proxy/gateway.py). Every
+`error` event and response.failed, billed for what was delivered (proxy/calls/chat_stream.py). Every
 event has a `sequence_number`; the last one also carries the gateway's `x_llmgateway` (cost,
 balance), as the last chunk of a chat stream does.
 """
@@ -20,16 +20,17 @@ from typing import Any
 
 from llmgateway import ids
 from llmgateway.money import nanos_to_usd
-from proxy import gateway
-from proxy.providers.base import StreamDelta
-from proxy.responses_api import ResponsesRequest
-from proxy.responses_output import (
+from proxy.calls.chat_sse import StreamRenderer
+from proxy.calls.chat_stream import ChatStream, StreamOutcome, chat_stream_billed
+from proxy.calls.responses_api import ResponsesRequest
+from proxy.calls.responses_output import (
     INCOMPLETE_REASONS,
     function_call_item,
     message_item,
     output_text_part,
     usage_json,
 )
+from proxy.providers.base import StreamDelta
 
 
 @dataclass
@@ -174,7 +175,7 @@ class ResponseEncoder:
     def _where(item: _Item) -> dict[str, Any]:
         return {"item_id": item.item_id, "output_index": item.output_index, "content_index": 0}
 
-    def end(self, outcome: gateway.StreamOutcome, billing: dict[str, str]) -> Iterator[bytes]:
+    def end(self, outcome: StreamOutcome, billing: dict[str, str]) -> Iterator[bytes]:
         """The closing events: the last item's, then the response's with usage and billing."""
         end = outcome.end
         if end is not None and end.raw is not None:  # the finish chunk may still carry output
@@ -212,7 +213,7 @@ def _chat_delta(chunk: dict[str, Any]) -> dict[str, Any]:
     return {}
 
 
-def _chat_usage(outcome: gateway.StreamOutcome) -> dict[str, Any]:
+def _chat_usage(outcome: StreamOutcome) -> dict[str, Any]:
     usage = outcome.usage
     return {
         "prompt_tokens": usage.prompt_tokens,
@@ -221,7 +222,7 @@ def _chat_usage(outcome: gateway.StreamOutcome) -> dict[str, Any]:
     }
 
 
-def _billing(outcome: gateway.StreamOutcome) -> dict[str, str]:
+def _billing(outcome: StreamOutcome) -> dict[str, str]:
     billing = {"cost": nanos_to_usd(outcome.charged_nanos)}
     if outcome.balance_nanos is not None:
         billing["balance"] = nanos_to_usd(outcome.balance_nanos)
@@ -230,14 +231,14 @@ def _billing(outcome: gateway.StreamOutcome) -> dict[str, str]:
 
 def response_events(
     request: ResponsesRequest,
-) -> gateway.StreamRenderer:
-    """The renderer `gateway.SseStream` runs over a chat stream opened for this request."""
+) -> StreamRenderer:
+    """The renderer `chat_sse.SseStream` runs over a chat stream opened for this request."""
 
-    async def render(stream: gateway.ChatStream) -> AsyncGenerator[bytes, None]:
+    async def render(stream: ChatStream) -> AsyncGenerator[bytes, None]:
         encoder = ResponseEncoder(request=request, model=stream.call.model.id)
         for event in encoder.start():
             yield event
-        items = gateway.chat_stream_billed(stream)
+        items = chat_stream_billed(stream)
         try:
             async for item in items:
                 if isinstance(item, StreamDelta):
