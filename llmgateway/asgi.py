@@ -16,7 +16,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from llmgateway.asgi_threads import SharedThreadForAsyncViews, async_view_paths  # noqa: E402
 from llmgateway.routing import websocket_urlpatterns  # noqa: E402
 from llmgateway.static_cors import SdkStaticCorsMiddleware  # noqa: E402
-from proxy.front import BilledEndpointsFront  # noqa: E402
+from proxy.transports.asgi_front import BilledEndpointsFront  # noqa: E402
 from proxy.urls import urlpatterns as gateway_urlpatterns  # noqa: E402
 
 platform = ProtocolTypeRouter(
@@ -35,5 +35,6 @@ platform = ProtocolTypeRouter(
         "websocket": URLRouter(websocket_urlpatterns),
     }
 )
-# The billed model endpoints skip Django's handler under a real server (proxy/front.py).
+# The billed model endpoints skip Django's handler under a real server
+# (proxy/transports/asgi_front.py).
 application = BilledEndpointsFront(platform) if settings.GATEWAY_ASGI_FRONT else platform

@@ -9,9 +9,9 @@ about a tenth of the server's CPU under load (docs/performance.md). Here those r
 context with one shared single-thread executor instead, so the handler's own context is a no-op
 and the signal receivers run on a thread that lives as long as the process.
 
-Under a real server the billed POSTs are answered by the ASGI front (proxy/front.py) before they
-get here; this still serves `/v1/models`, those endpoints when the front passes them on (or is
-off), and Django's test client.
+Under a real server the billed POSTs are answered by the ASGI front
+(proxy/transports/asgi_front.py) before they get here; this still serves `/v1/models`, those
+endpoints when the front passes them on (or is off), and Django's test client.
 
 Only these paths: a sync view (the DRF endpoints) runs entirely on its context's thread, and
 sharing one thread there would serialize every request. Which paths is the ASGI config's to say

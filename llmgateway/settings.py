@@ -278,7 +278,8 @@ PRINCIPAL_CACHE_SECONDS = env.float("PRINCIPAL_CACHE_SECONDS", default=10.0)
 # above Django's DATA_UPLOAD_MAX_MEMORY_SIZE, which still bounds every other form and page.
 MODEL_REQUEST_MAX_BYTES = env.int("MODEL_REQUEST_MAX_BYTES", default=20 * 1024 * 1024)
 # The billed endpoints are answered by a bare ASGI front ahead of Django's handler
-# (proxy/front.py); off, Django serves them through the same code (proxy/views.py).
+# (proxy/transports/asgi_front.py); off, Django serves them through the same code
+# (proxy/transports/views.py).
 GATEWAY_ASGI_FRONT = env.bool("GATEWAY_ASGI_FRONT", default=True)
 
 # Request logs are written in batches this often, off the response path (0: at once).
@@ -328,7 +329,7 @@ EMBEDDED_SESSION_MAX_LIFETIME_SECONDS = env.int(
     "EMBEDDED_SESSION_MAX_LIFETIME_SECONDS", default=24 * 3600
 )
 
-# --- WebSocket chat (/v1/ws, proxy/consumers.py; docs/websocket.md) --------------------------
+# --- WebSocket chat (/v1/ws, proxy/transports/websocket.py; docs/websocket.md) ----------------
 # Chats in flight at once on one socket, and for one session across all its sockets.
 WS_MAX_CONCURRENT_PER_SOCKET = env.int("WS_MAX_CONCURRENT_PER_SOCKET", default=4)
 WS_MAX_CONCURRENT_PER_SESSION = env.int("WS_MAX_CONCURRENT_PER_SESSION", default=8)

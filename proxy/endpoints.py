@@ -1,9 +1,9 @@
 """The billed OpenAI-compatible endpoints (chat, responses, embeddings, images), independent of
 the server that carries them: each takes the caller's headers and body and gives back a `Reply`.
 
-Two transports render a Reply: the Django views in proxy/views.py (the test client, and any
-request the ASGI front leaves to Django) and the bare ASGI front in proxy/front.py (the hot path
-under a real server). Keeping the work here means both answer byte for byte alike.
+Two transports render a Reply (proxy/transports/): the Django views (the test client, and any
+request the ASGI front leaves to Django) and the bare ASGI front (the hot path under a real
+server). Keeping the work here means both answer byte for byte alike.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from proxy import views
+from proxy.transports import views
 
 urlpatterns = [
     path("models", views.models, name="models"),

@@ -1,6 +1,6 @@
-"""The billed endpoints answered by the bare ASGI front (proxy/front.py) are the answers Django's
-handler gives through proxy/views.py: same status, headers and body shape, billed the same; and
-whatever the front does not serve reaches Django unchanged."""
+"""The billed endpoints answered by the bare ASGI front (proxy/transports/asgi_front.py) are the
+answers Django's handler gives through proxy/transports/views.py: same status, headers and body
+shape, billed the same; and whatever the front does not serve reaches Django unchanged."""
 
 from __future__ import annotations
 

@@ -26,7 +26,7 @@ from proxy.calls.call import Call
 from proxy.calls.chat import prepare_chat, usage_json
 from proxy.calls.chat_stream import ChatStream, chat_stream_billed, chat_stream_open
 from proxy.providers.base import StreamDelta, Usage
-from proxy.ws_sessions import (
+from proxy.transports.ws_sessions import (
     session_slot_acquire,
     session_slot_release,
     session_watch,

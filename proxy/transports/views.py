@@ -1,6 +1,6 @@
 """The OpenAI-compatible endpoints as async Django views, so streams and upstream calls never
-hold a thread. The billed ones render proxy.endpoints (which the ASGI front in proxy/front.py
-also serves, ahead of Django, under a real server); `/v1/models` is answered here."""
+hold a thread. The billed ones render proxy.endpoints (which the ASGI front, asgi_front.py, also
+serves, ahead of Django, under a real server); `/v1/models` is answered here."""
 
 from __future__ import annotations
 
