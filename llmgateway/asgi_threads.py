@@ -10,8 +10,11 @@ context with one shared single-thread executor instead, so the handler's own con
 and the signal receivers run on a thread that lives as long as the process.
 
 Under a real server the billed POSTs are answered by the ASGI front
-(proxy/transports/asgi_front.py) before they get here; this still serves `/v1/models`, those
-endpoints when the front passes them on (or is off), and Django's test client.
+(proxy/transports/asgi_front.py) before they get here; this still serves `GET /v1/models`, the
+billed endpoints when the front passes a request on, and all of them when the front is off
+(`GATEWAY_ASGI_FRONT=false`). Measured there after the front came (docs/performance.md,
+2026-12-04), it still saves 1.2-1.6 ms of server CPU (20-30%) per request. (Django's test client
+does not come through here: it calls the handler directly.)
 
 Only these paths: a sync view (the DRF endpoints) runs entirely on its context's thread, and
 sharing one thread there would serialize every request. Which paths is the ASGI config's to say
