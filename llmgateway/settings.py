@@ -162,8 +162,9 @@ EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="LLM Gateway <noreply@localhost>")
 STATIC_ROOT = BASE_DIR / "staticfiles"
-# The browser SDK (sdk/js) is served as /static/llmgateway/client.js, elements.js, react.js.
-STATICFILES_DIRS = [("llmgateway", BASE_DIR / "sdk" / "js")]
+# The browser SDK is served as /static/llmgateway/client.js, elements.js, react.js: sdk/js/static
+# links to those files in the npm packages' sources (sdk/js/packages; docs/sdk-js.md).
+STATICFILES_DIRS = [("llmgateway", BASE_DIR / "sdk" / "js" / "static")]
 
 # --- Redis: Celery broker, channel layer, cache ---------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")

@@ -169,4 +169,4 @@ def test_the_platform_serves_the_sdk_to_other_origins(live_server_url):
         assert response.status_code == 200, name
         assert response.headers["access-control-allow-origin"] == "*"
         assert "javascript" in response.headers["content-type"]
-        assert response.content == (Path(settings.BASE_DIR) / "sdk" / "js" / name).read_bytes()
+        assert response.content == (Path(settings.BASE_DIR) / "sdk/js/static" / name).read_bytes()

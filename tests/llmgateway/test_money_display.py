@@ -1,5 +1,6 @@
 """The one money rule for people (docs/money.md): Python's `usd_display` and the elements'
-`formatUsd` (sdk/js/elements-style.js) write every amount the same way."""
+`formatUsd` (sdk/js/static/elements-style.js, served as /static/llmgateway/elements-style.js) write
+every amount the same way."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import pytest
 from llmgateway.money import MAX_NANOS, nanos_to_usd, usd_display
 
 USD = 1_000_000_000
-ELEMENTS_STYLE = Path(__file__).resolve().parents[2] / "sdk" / "js" / "elements-style.js"
+ELEMENTS_STYLE = Path(__file__).resolve().parents[2] / "sdk" / "js" / "static" / "elements-style.js"
 
 
 @pytest.mark.parametrize(

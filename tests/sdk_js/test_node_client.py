@@ -1,5 +1,6 @@
-"""The browser client (sdk/js/client.js) under Node's test runner, against a live daphne (and,
-for its error reasons and retry policy, against loopback servers of its own)."""
+"""The browser client (@llmgateway-sdk/client, sdk/js/packages/client) under Node's test runner,
+against a live daphne (and, for its error reasons and retry policy, against loopback servers of
+its own). It needs no install: the tests import its source."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from django.conf import settings
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 NODE = shutil.which("node")
-NODE_TESTS = settings.BASE_DIR / "sdk" / "js" / "tests"
+NODE_TESTS = settings.BASE_DIR / "sdk" / "js" / "tests" / "client"
 NODE_TIMEOUT_SECONDS = 180
 FUNDS_NANOS = 5_000_000_000
 

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { LLMGatewayError, createClient } from "../client.js";
+import { LLMGatewayError, createClient } from "../../packages/client/src/client.js";
 
 const baseUrl = process.env.LLMGATEWAY_BASE_URL;
 const secretKey = process.env.LLMGATEWAY_SECRET_KEY;

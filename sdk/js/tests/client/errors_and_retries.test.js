@@ -13,7 +13,7 @@ import {
   isRetryable,
   normalizeOrigin,
   originNotAllowedError,
-} from "../client.js";
+} from "../../packages/client/src/client.js";
 
 const PAGE = "https://shop.example";
 const SESSION = {

@@ -1,5 +1,8 @@
+"use client";
 // React bindings for the gateway's Web Components: thin wrappers, no build step. React is a
 // peer dependency imported as "react" (a bundler resolves it; in a plain page, an import map).
+// The main export of @llmgateway-sdk/elements; also served at /static/llmgateway/react.js.
+// Client components: server rendering emits the bare tags, the browser upgrades them.
 // Reference: docs/sdk-js.md.
 
 import {
@@ -12,7 +15,10 @@ import {
   useState,
 } from "react";
 
-import "./elements.js";
+import { errorText } from "./elements.js";
+
+export { LLMGatewayError, createClient, isRetryable } from "./client.js";
+export { errorText };
 
 const ClientContext = createContext(null);
 
@@ -57,13 +63,14 @@ export function LLMGatewayProvider({ fetchSession, session, baseUrl, transport, 
   useEffect(() => {
     const element = ref.current;
     if (session) element.session = session;
-    if (typeof fetchSession === "string") element.setAttribute("fetch-session", fetchSession);
-    else element.fetchSession = fetchSession;
+    if (typeof fetchSession === "function") element.fetchSession = fetchSession;
     setClient(element.client);
   }, [fetchSession, session]);
+  // The URL is rendered (also on the server), so the elements can start before the effect runs.
+  const route = typeof fetchSession === "string" ? fetchSession : undefined;
   return createElement(
     "llmgateway-provider",
-    { ref, ...attributes({ "base-url": baseUrl, transport, test }) },
+    { ref, ...attributes({ "base-url": baseUrl, "fetch-session": route, transport, test }) },
     createElement(ClientContext.Provider, { value: client }, children),
   );
 }
@@ -104,17 +111,32 @@ export function BuyCredits({ amount, onCredited, onError, ...rest }) {
   return createElement("llmgateway-buy-credits", { ref, ...rest, ...attributes({ amount }) });
 }
 
-/** The wallet's balance (a USD string), live; null until known. */
+/**
+ * The wallet's balance, live: `{ balance, error }`. `balance` is a USD string, null until known.
+ * `error` is the LLMGatewayError that kept it from being read, with the API's real reason
+ * (`origin_not_allowed`, `customer_blocked`, …; `errorText(error)` is what the elements show),
+ * or null. A refusal is not asked again (it would answer the same); a network failure heals
+ * through the live socket, whose next balance clears the error.
+ */
 export function useBalance() {
   const client = useLLMGatewayClient();
-  const [balance, setBalance] = useState(null);
+  const [state, setState] = useState({ balance: null, error: null });
   useEffect(() => {
     if (!client) return undefined;
-    const unsubscribe = client.onBalance(setBalance);
-    client.balance().catch(() => {});
-    return unsubscribe;
+    let active = true;
+    const unsubscribe = client.onBalance((balance) => {
+      if (active) setState({ balance, error: null });
+    });
+    client.balance().then(
+      (wallet) => active && setState({ balance: wallet.balance, error: null }),
+      (error) => active && setState((current) => ({ ...current, error })),
+    );
+    return () => {
+      active = false;
+      unsubscribe();
+    };
   }, [client]);
-  return balance;
+  return state;
 }
 
 /**

@@ -1,6 +1,8 @@
 // Web Components for the LLM gateway: <llmgateway-provider>, <llmgateway-chat>,
 // <llmgateway-balance> and <llmgateway-buy-credits>. Plain HTML or any framework; no build step.
-// Served by the platform at /static/llmgateway/elements.js. Reference: docs/sdk-js.md.
+// Served by the platform at /static/llmgateway/elements.js; the npm package
+// @llmgateway-sdk/elements exports it as "@llmgateway-sdk/elements/web-components".
+// Reference: docs/sdk-js.md.
 //
 // Styling: CSS custom properties (--llmgateway-accent, …, listed in BASE_STYLE) on any ancestor,
 // and ::part() for everything else. Each element also dispatches bubbling, composed events:
@@ -16,6 +18,9 @@ const TOP_UP_POLL_MS = 1000;
 const TOP_UP_WAIT_MS = 60_000;
 const STRIPE_JS_URL = "https://js.stripe.com/v3/";
 const DECLINED_TEST_CARD = "4000000000000002";
+// Server-side rendering (Next.js, Remix…) evaluates this module where there is no DOM: the
+// classes then extend a stand-in and nothing is defined; in the browser they are what they say.
+const HTMLElementBase = globalThis.HTMLElement ?? class {};
 
 function html(strings, ...values) {
   const template = document.createElement("template");
@@ -124,7 +129,9 @@ async function providerClient(element) {
  * POST /v1/sessions), `base-url` (the gateway), `transport` ("sse" | "websocket"), `test`.
  * Properties: `fetchSession` (an async function, instead of the URL), `session`, `client`.
  */
-export class LLMGatewayProviderElement extends HTMLElement {
+export class LLMGatewayProviderElement extends HTMLElementBase {
+  static observedAttributes = ["fetch-session"];
+
   constructor() {
     super();
     this._hook = null;
@@ -172,6 +179,11 @@ export class LLMGatewayProviderElement extends HTMLElement {
     this._client = null;
   }
 
+  attributeChangedCallback(name, previous, value) {
+    // A framework may set the URL after the elements started: they wait for it (or the hook).
+    if (name === "fetch-session" && value) this._hookWaiters.splice(0).forEach((wake) => wake());
+  }
+
   get fetchSession() {
     return this._hook;
   }
@@ -207,13 +219,14 @@ export class LLMGatewayProviderElement extends HTMLElement {
       // The page may set the fetchSession property after the elements started: wait for it.
       await new Promise((wake) => this._hookWaiters.push(wake));
     }
+    const route = this.getAttribute("fetch-session");
     let session;
     if (this._hook) {
       session = await this._hook();
     } else {
       let response;
       try {
-        response = await fetch(url, {
+        response = await fetch(route, {
           method: "POST",
           credentials: "same-origin",
           headers: { Accept: "application/json" },
@@ -221,11 +234,11 @@ export class LLMGatewayProviderElement extends HTMLElement {
       } catch (error) {
         throw new LLMGatewayError({
           code: "connection_error",
-          message: `Could not reach ${url} (${error?.message || error}).`,
+          message: `Could not reach ${route} (${error?.message || error}).`,
         });
       }
       if (!response.ok) {
-        const error = await sessionRouteError(url, response);
+        const error = await sessionRouteError(route, response);
         error.fromSessionRoute = true;
         throw error;
       }
@@ -245,7 +258,7 @@ export class LLMGatewayProviderElement extends HTMLElement {
 // --- <llmgateway-balance> -----------------------------------------------------------------
 
 /** The wallet's balance, kept live by the socket's wallet.balance pushes. */
-export class LLMGatewayBalanceElement extends HTMLElement {
+export class LLMGatewayBalanceElement extends HTMLElementBase {
   constructor() {
     super();
     this._unsubscribe = null;
@@ -303,7 +316,7 @@ export class LLMGatewayBalanceElement extends HTMLElement {
  * A button that buys `amount` USD of credits: Stripe's Payment Element when the top-up's
  * provider is Stripe, a simulated card form in test mode without Stripe keys.
  */
-export class LLMGatewayBuyCreditsElement extends HTMLElement {
+export class LLMGatewayBuyCreditsElement extends HTMLElementBase {
   static observedAttributes = ["amount"];
 
   constructor() {
@@ -378,6 +391,12 @@ export class LLMGatewayBuyCreditsElement extends HTMLElement {
     const fixed = this.getAttribute("amount");
     if (fixed) return fixed;
     return this.shadowRoot.querySelector('[part="amount-input"]').value || DEFAULT_BUY_AMOUNT;
+  }
+
+  // React 19 sets a custom element's props as properties when the element has one.
+  set amount(value) {
+    if (value === null || value === undefined || value === "") this.removeAttribute("amount");
+    else this.setAttribute("amount", String(value));
   }
 
   _render() {
@@ -548,7 +567,7 @@ function loadStripeJs() {
  * `max-tokens`, `system` (a system prompt), `buy-amount` (the credits offered when the balance
  * is too low, default 10), `placeholder`.
  */
-export class LLMGatewayChatElement extends HTMLElement {
+export class LLMGatewayChatElement extends HTMLElementBase {
   constructor() {
     super();
     this.messages = [];
@@ -693,5 +712,5 @@ for (const [name, element] of [
   ["llmgateway-buy-credits", LLMGatewayBuyCreditsElement],
   ["llmgateway-chat", LLMGatewayChatElement],
 ]) {
-  if (!customElements.get(name)) customElements.define(name, element);
+  if (globalThis.customElements && !customElements.get(name)) customElements.define(name, element);
 }

@@ -1,0 +1,31 @@
+// @llmgateway-sdk/server for `import`: the CommonJS implementation (index.cjs), re-exported.
+import server from "./index.cjs";
+
+export const {
+  LLMGateway,
+  Page,
+  PagePromise,
+  Webhooks,
+  constructEvent,
+  verifyHeader,
+  SIGNATURE_HEADER,
+  DEFAULT_TOLERANCE_SECONDS,
+  VERSION,
+  LLMGatewayError,
+  AuthenticationError,
+  PermissionDeniedError,
+  PaymentRequiredError,
+  InsufficientBalanceError,
+  SpendCapExceededError,
+  WalletFrozenError,
+  InvalidRequestError,
+  NotFoundError,
+  ConflictError,
+  IdempotencyError,
+  RateLimitError,
+  APIError,
+  UpstreamError,
+  APIConnectionError,
+  APITimeoutError,
+  SignatureVerificationError,
+} = server;

@@ -1,0 +1,1 @@
+../packages/client/src/client.js

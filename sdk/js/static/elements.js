@@ -1,0 +1,1 @@
+../packages/elements/src/elements.js

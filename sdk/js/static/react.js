@@ -1,0 +1,1 @@
+../packages/elements/src/react.js
