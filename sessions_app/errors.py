@@ -3,10 +3,7 @@
 The generic `invalid_api_key` and `permission_denied` are the kernel's (llmgateway/errors.py).
 """
 
-from llmgateway.errors import (
-    ApiError,
-    AuthenticationFailed,  # noqa: F401  TEMP re-export: remove when proxy imports move
-)
+from llmgateway.errors import ApiError
 
 
 class SessionExpired(ApiError):
