@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run migrate seed serve test test-fast lint format worker clean bench bench-load bench-ledger example
+.PHONY: install install-dev run migrate seed serve test test-fast lint format worker clean bench bench-load bench-ledger example example-next
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -87,3 +87,15 @@ example: install
 		| $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["secretKey"])')}"; \
 	LLMGATEWAY_SECRET_KEY="$$key" LLMGATEWAY_URL=http://$(HOST):$(PORT) PORT=$(EXAMPLE_PORT) \
 		$(BIN)/python examples/embeddable_credits/server.py
+
+# The same example on Next.js and the npm packages (examples/nextjs-embeddable-credits), on the
+# same port and key as `make example`; needs Node.js 20.9+ and npm.
+NEXT_EXAMPLE := examples/nextjs-embeddable-credits
+example-next: install
+	cd $(NEXT_EXAMPLE) && npm ci --no-audit --no-fund && NEXT_TELEMETRY_DISABLED=1 npm run build
+	@key="$${LLMGATEWAY_SECRET_KEY:-$$($(BIN)/python manage.py bootstrap_project --org "Demo Org" \
+		--project "Demo App" --origin http://127.0.0.1:$(EXAMPLE_PORT) \
+		--origin http://localhost:$(EXAMPLE_PORT) --json \
+		| $(BIN)/python -c 'import json, sys; print(json.load(sys.stdin)["secretKey"])')}"; \
+	cd $(NEXT_EXAMPLE) && LLMGATEWAY_SECRET_KEY="$$key" LLMGATEWAY_URL=http://$(HOST):$(PORT) \
+		NEXT_TELEMETRY_DISABLED=1 npx next start -H $(HOST) -p $(EXAMPLE_PORT)
