@@ -1,7 +1,7 @@
 """What the WebSocket chat keeps per session across sockets: in-flight slots and liveness.
 
 - Slots: a session may have at most WS_MAX_CONCURRENT_PER_SESSION chats in flight over all its
-  sockets, counted in the cache (Redis in production, so across daphne processes).
+  sockets, counted in the cache (Redis in production, so across server processes).
 - Watch: one poll per process and event loop, every WS_SESSION_CHECK_SECONDS, reads the sessions
   of every open socket in one query and tells the sockets whose session was revoked or expired.
   Polling (rather than a message on revoke) also catches revocations from the admin, a shell or
@@ -183,5 +183,5 @@ _watches: LoopLocal[SessionWatch] = LoopLocal(SessionWatch)
 
 
 def session_watch() -> SessionWatch:
-    """This event loop's watch (daphne runs one loop; tests run several, one after another)."""
+    """This event loop's watch (a server process runs one loop; tests run several in turn)."""
     return _watches.get()
