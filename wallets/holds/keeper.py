@@ -3,9 +3,10 @@
 A hold expires after `HOLD_TTL_SECONDS` so that one left by a crashed process is given back
 (wallets.tasks.release_expired_holds). A request that is alive must not lose its hold that way:
 a long answer (128k tokens at 50 tokens/s is 40 minutes) would otherwise be released mid-stream
-and the freed money spent again. So each event loop has one keeper: a request registers its hold
-while it runs, and a ticker pushes back the expiry of every registered hold, in one statement,
-every third of the TTL. A process that dies stops ticking, and its holds expire as before.
+and the freed money spent again. So each event loop has one keeper (wallets.holds makes it): a
+request registers its hold while it runs, and a ticker pushes back the expiry of every registered
+hold, in one statement, every third of the TTL. A process that dies stops ticking, and its holds
+expire as before.
 
 The keeper holds its requests weakly: a request object that was dropped without being settled
 stops being kept alive, and its hold expires like a crashed process's.
