@@ -78,25 +78,35 @@ def session_mint(
     customer, _ = customer_get_or_create(
         project_id=project.pk, livemode=livemode, external_id=external_id, email=email, name=name
     )
-    if customer.status == Customer.Status.BLOCKED:
-        raise CustomerBlocked()
     token = _new_token(livemode)
-    now = timezone.now()
-    session = EmbeddedSession.objects.create(
-        project=project,
-        customer=customer,
-        wallet_id=customer.wallet.pk,
-        livemode=livemode,
-        token_hash=ids.token_hash(token),
-        token_prefix=token[:12],
-        allowed_models=allowed_models,
-        max_spend_nanos=max_spend_nanos,
-        ttl_seconds=ttl,
-        expires_at=min(
-            now + timedelta(seconds=ttl), now + timedelta(seconds=project.session_lifetime_seconds)
-        ),
-    )
+    with transaction.atomic():
+        # The customer's row lock orders this mint with a block (customer_block takes it too):
+        # either the block sees this session and revokes it, or this mint sees the block.
+        status = _customer_locked(customer.pk).status
+        if status == Customer.Status.BLOCKED:
+            raise CustomerBlocked()
+        now = timezone.now()
+        session = EmbeddedSession.objects.create(
+            project=project,
+            customer=customer,
+            wallet_id=customer.wallet.pk,
+            livemode=livemode,
+            token_hash=ids.token_hash(token),
+            token_prefix=token[:12],
+            allowed_models=allowed_models,
+            max_spend_nanos=max_spend_nanos,
+            ttl_seconds=ttl,
+            expires_at=min(
+                now + timedelta(seconds=ttl),
+                now + timedelta(seconds=project.session_lifetime_seconds),
+            ),
+        )
     return session, token
+
+
+def _customer_locked(customer_id: str) -> Customer:
+    """The customer's current row, locked until the transaction ends (mint vs. block)."""
+    return Customer.objects.select_for_update().only("pk", "status").get(pk=customer_id)
 
 
 def session_lifetime_end(session: EmbeddedSession):
@@ -160,11 +170,17 @@ def sessions_revoke_for_customer(*, customer_id: str) -> int:
 @transaction.atomic
 def customer_block(*, customer: Customer) -> Customer:
     """Block an end user: new sessions are refused, and every session it has is revoked in the
-    same transaction, so no token outlives the block."""
-    if customer.status != Customer.Status.BLOCKED:
+    same transaction, so no token outlives the block.
+
+    The customer's row lock (taken by minting too) means a mint running now either commits first,
+    and its session is revoked here, or waits and sees the block.
+    """
+    with transaction.atomic():
+        if _customer_locked(customer.pk).status != Customer.Status.BLOCKED:
+            customer.status = Customer.Status.BLOCKED
+            customer.save(update_fields=["status"])
         customer.status = Customer.Status.BLOCKED
-        customer.save(update_fields=["status"])
-    sessions_revoke_for_customer(customer_id=customer.pk)
+        sessions_revoke_for_customer(customer_id=customer.pk)
     return customer
 
 
