@@ -5,9 +5,10 @@ from pathlib import Path
 
 import environ
 
+from llmgateway.environment import env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
@@ -295,6 +296,8 @@ STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
+# dj-stripe's schema in one migration that replaces its shipped three (~100 s faster on every new
+# database; docs/deploy.md, "dj-stripe's migrations").
 MIGRATION_MODULES = {"djstripe": "billing.djstripe_migrations"}
 
 # --- REST framework --------------------------------------------------------------------------
