@@ -25,8 +25,8 @@ from proxy.calls.call import Call
 from proxy.calls.chat import chat_complete, prepare_chat
 from proxy.calls.chat_sse import SseStream, chat_stream_sse
 from proxy.calls.chat_stream import chat_stream_open
-from proxy.calls.embeddings import embeddings as embeddings_call
-from proxy.calls.images import images as images_call
+from proxy.calls.embeddings import embeddings_create
+from proxy.calls.images import images_generate
 
 logger = logging.getLogger(__name__)
 
@@ -174,13 +174,13 @@ async def responses(caller: Caller) -> Reply:
 
 async def embeddings(caller: Caller) -> Reply:
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
-    call, payload = await embeddings_call(principal, _json_body(caller.body))
+    call, payload = await embeddings_create(principal, _json_body(caller.body))
     return _billed(json_reply(payload), call)
 
 
 async def image_generations(caller: Caller) -> Reply:
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
-    call, payload = await images_call(principal, _json_body(caller.body))
+    call, payload = await images_generate(principal, _json_body(caller.body))
     return _billed(json_reply(payload), call)
 
 

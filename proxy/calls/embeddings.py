@@ -13,7 +13,7 @@ from proxy.providers.base import EmbeddingsRequest
 from sessions_app.authentication import Principal
 
 
-async def embeddings(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]:
+async def embeddings_create(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]:
     body = parse.require_object(body)
     model, provider = await model_for_call(
         principal, parse.model_id(body), CatalogModel.Kind.EMBEDDING

@@ -15,7 +15,7 @@ from proxy.providers.base import ImagesRequest
 from sessions_app.authentication import Principal
 
 
-async def images(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]:
+async def images_generate(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]:
     body = parse.require_object(body)
     model, provider = await model_for_call(principal, parse.model_id(body), CatalogModel.Kind.IMAGE)
     prompt = parse.image_prompt(body)
