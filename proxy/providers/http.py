@@ -18,11 +18,11 @@ are kept for reuse.
 from __future__ import annotations
 
 import json
-import os
 
 import httpcore
 import httpx
 
+from llmgateway.environment import env, env_number
 from llmgateway.loop_local import LoopLocal
 from proxy.providers.upstream_pool import UpstreamPool
 
@@ -41,18 +41,10 @@ PROXY_VARIABLES = (
 )
 
 
-def _env_number(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        return default
-    return value if value > 0 else default
-
-
 def upstream_timeout() -> httpx.Timeout:
     return httpx.Timeout(
         connect=CONNECT_TIMEOUT_SECONDS,
-        read=_env_number("UPSTREAM_TIMEOUT_SECONDS", 60.0),
+        read=env_number("UPSTREAM_TIMEOUT_SECONDS", 60.0, positive=True),
         write=WRITE_TIMEOUT_SECONDS,
         pool=POOL_TIMEOUT_SECONDS,
     )
@@ -60,8 +52,10 @@ def upstream_timeout() -> httpx.Timeout:
 
 def upstream_limits() -> httpx.Limits:
     return httpx.Limits(
-        max_connections=int(_env_number("UPSTREAM_MAX_CONNECTIONS", 500)),
-        max_keepalive_connections=int(_env_number("UPSTREAM_MAX_KEEPALIVE_CONNECTIONS", 100)),
+        max_connections=int(env_number("UPSTREAM_MAX_CONNECTIONS", 500, positive=True)),
+        max_keepalive_connections=int(
+            env_number("UPSTREAM_MAX_KEEPALIVE_CONNECTIONS", 100, positive=True)
+        ),
         keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
     )
 
@@ -118,7 +112,7 @@ def json_bytes(body: object) -> bytes:
 
 
 def _proxy_configured() -> bool:
-    return any(os.environ.get(name) for name in PROXY_VARIABLES)
+    return any(env.str(name, default="") for name in PROXY_VARIABLES)
 
 
 async def post_json(url: str, content: bytes, headers: dict[str, str]) -> tuple[int, bytes]:

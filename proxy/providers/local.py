@@ -18,7 +18,6 @@ import asyncio
 import base64
 import hashlib
 import math
-import os
 import re
 import struct
 import time
@@ -26,6 +25,7 @@ import zlib
 from collections.abc import AsyncIterator
 from typing import Any
 
+from llmgateway.environment import env_number
 from proxy import tokens
 from proxy.providers.base import (
     FINISH_LENGTH,
@@ -99,10 +99,7 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
 
 
 def _stream_delay_seconds() -> float:
-    try:
-        return max(0.0, float(os.environ.get("TEST_MODEL_STREAM_DELAY_SECONDS", "0")))
-    except ValueError:
-        return 0.0
+    return max(0.0, env_number("TEST_MODEL_STREAM_DELAY_SECONDS", 0.0))
 
 
 class LocalTestProvider(Provider):
