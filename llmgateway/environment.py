@@ -4,7 +4,7 @@ Settings read it once at start-up. A few values are read at call time, because t
 only known then or because operators and tests change them without a restart: provider
 credentials by provider name (`<PREFIX>_API_KEY`, `_BASE_URL`, `_API_STYLE`), the catalog cache
 lifetime, the upstream read timeout, the local test model's stream delay and the standard proxy
-variables. Read those with `env_number` / `env.str` here, never with `os.environ`.
+variables. Read those with `env_number` / `env.str` from here, never from the os module.
 """
 
 from __future__ import annotations

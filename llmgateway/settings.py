@@ -296,8 +296,7 @@ STRIPE_LIVE_MODE = env.bool("STRIPE_LIVE_MODE", default=False)
 STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="")
 DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
 DJSTRIPE_USE_NATIVE_JSONFIELD = True
-# dj-stripe's schema in one migration that replaces its shipped three (~100 s faster on every new
-# database; docs/deploy.md, "dj-stripe's migrations").
+# dj-stripe's schema in one migration, ~100 s faster per new database (docs/deploy.md).
 MIGRATION_MODULES = {"djstripe": "billing.djstripe_migrations"}
 
 # --- REST framework --------------------------------------------------------------------------

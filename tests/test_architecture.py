@@ -7,6 +7,8 @@
    (settings, URLs, ASGI/WSGI entry points, Celery, the server) is the kernel the apps build
    on, and imports none of them.
 3. No production module is over 400 lines (migrations aside).
+4. Code reads the environment only through django-environ (llmgateway/environment.py): only the
+   config modules touch `os.environ` (to name the settings module, or the server's CLI defaults).
 """
 
 from __future__ import annotations
@@ -126,3 +128,14 @@ def test_no_production_module_is_over_400_lines():
         and (lines := len(path.read_text().splitlines())) > MAX_LINES
     )
     assert long == []
+
+
+def test_only_the_config_reads_os_environ():
+    readers = sorted(
+        str(path.relative_to(ROOT))
+        for package in PACKAGES
+        for path in (ROOT / package).rglob("*.py")
+        if "os.environ" in path.read_text() or "os.getenv" in path.read_text()
+    )
+    config_files = {f"{module.replace('.', '/')}.py" for module in CONFIG}
+    assert [path for path in readers if path not in config_files] == []
