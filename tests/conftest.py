@@ -1,15 +1,18 @@
-"""Shared fixtures. Live-process fixtures (Celery worker, daphne, fakes) are in tests/live.py."""
+"""Shared fixtures. Live-process fixtures (Celery worker, daphne, fakes) are in
+tests/helpers/live.py; plain helpers in tests/helpers/."""
 
 from __future__ import annotations
-
-import json
 
 import pytest
 from django.conf import settings
 
-from tests import factories
+from sessions_app.services import session_mint
+from tests.helpers import factories
+from tests.helpers.api import ApiClient
+from tests.helpers.money import USD
+from wallets import services as wallet_services
 
-pytest_plugins = ["tests.live"]
+pytest_plugins = ["tests.helpers.live"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -106,50 +109,19 @@ def wallet(project):
     return factories.make_wallet(project)
 
 
-class ApiClient:
-    """Django's test client speaking JSON with a bearer key."""
+@pytest.fixture
+def funded_session(project):
+    """Mint a session on a wallet funded with `balance_nanos`; returns (session, token)."""
 
-    def __init__(self, client, key: str | None = None, origin: str | None = None):
-        self.client = client
-        self.key = key
-        self.origin = origin
-
-    def _headers(self, extra: dict | None) -> dict:
-        headers = {}
-        if self.key:
-            headers["Authorization"] = f"Bearer {self.key}"
-        if self.origin:
-            headers["Origin"] = self.origin
-        headers.update(extra or {})
-        return headers
-
-    def get(self, path, params=None, headers=None):
-        return self.client.get(path, params or {}, headers=self._headers(headers))
-
-    def post(self, path, body=None, headers=None):
-        return self.client.post(
-            path,
-            json.dumps(body if body is not None else {}),
-            content_type="application/json",
-            headers=self._headers(headers),
+    def make(*, balance_nanos=USD, external_id="user_1", livemode=False, **scope):
+        session, token = session_mint(
+            project=project, livemode=livemode, external_id=external_id, **scope
         )
+        if balance_nanos:
+            wallet_services.wallet_credit(wallet_id=session.wallet_id, amount_nanos=balance_nanos)
+        return session, token
 
-    def patch(self, path, body=None, headers=None):
-        return self.client.patch(
-            path,
-            json.dumps(body or {}),
-            content_type="application/json",
-            headers=self._headers(headers),
-        )
-
-    def delete(self, path, headers=None):
-        return self.client.delete(path, headers=self._headers(headers))
-
-    def options(self, path, headers=None):
-        return self.client.options(path, headers=self._headers(headers))
-
-    def as_key(self, key: str | None, origin: str | None = None) -> ApiClient:
-        return ApiClient(self.client, key, origin)
+    return make
 
 
 @pytest.fixture
@@ -181,15 +153,3 @@ def mint_session(api):
         return response.json()
 
     return mint
-
-
-def assert_error(response, status: int, code: str, param=None):
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"error"}
-    assert set(body["error"]) == {"type", "code", "message", "param"}
-    assert body["error"]["code"] == code
-    assert body["error"]["message"]
-    if param is not None:
-        assert body["error"]["param"] == param
-    return body["error"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import environ
 import pytest
 
-from tests.live import database_url_from_settings
+from tests.helpers.live import database_url_from_settings
 
 KEYS = ("ENGINE", "NAME", "USER", "PASSWORD", "HOST", "PORT")
 

@@ -20,14 +20,13 @@ from django.contrib import admin
 from websockets.sync.client import connect
 
 from llmgateway.models import Organization
-from tests import factories
 from tests.fakes import openai_payloads
 from tests.fakes.openai_server import HANG_MID_STREAM
+from tests.helpers import factories
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.holds import orm as holds_orm
 from wallets.models import Hold, Wallet
 from wallets.tasks import release_expired_holds
-
-USD = factories.USD
 
 
 def openai_client(fake, **options) -> openai.OpenAI:
@@ -333,7 +332,7 @@ def test_celery_worker_process_runs_tasks_and_comes_back_after_sigkill(
     log = celery_worker_process.log_text()
     assert log.count("Task wallets.tasks.release_expired_holds") >= 4  # received + succeeded, x2
     assert wallet.balance_nanos == 5 * USD
-    factories.assert_ledger_ok()
+    assert_ledger_ok()
 
 
 @pytest.mark.slow

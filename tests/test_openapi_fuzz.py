@@ -22,7 +22,7 @@ from schemathesis.specs.openapi.checks import (
 from llmgateway.services import api_key_create
 from proxy.models import RequestLog
 from sessions_app.services import session_mint
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.models import Customer, Hold
 

@@ -18,8 +18,9 @@ from llmgateway.services import api_key_create, api_key_revoke
 from payouts.models import ConnectedAccount, Payout
 from sessions_app.models import EmbeddedSession
 from sessions_app.services import session_mint
-from tests.conftest import ApiClient, assert_error
-from tests.factories import USD, make_organization, make_project
+from tests.helpers.api import ApiClient, assert_error
+from tests.helpers.factories import make_organization, make_project
+from tests.helpers.money import USD
 from wallets import services as wallet_services
 from wallets.models import Customer, Wallet
 

@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from billing.selectors import catalog_cache_clear
-
-PROVIDER_ENVIRONMENT = (
-    "OPENAI_API_KEY",
-    "OPENAI_BASE_URL",
-    "OPENAI_API_STYLE",
-    "ANTHROPIC_API_KEY",
-    "ANTHROPIC_BASE_URL",
-    "ANTHROPIC_API_STYLE",
-    "CATALOG_CACHE_SECONDS",
-)
+from tests.helpers.providers import PROVIDER_ENVIRONMENT
 
 
 @pytest.fixture(autouse=True)

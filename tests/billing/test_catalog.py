@@ -7,10 +7,9 @@ from django.db import IntegrityError, transaction
 
 from billing.catalog_defaults import DEFAULT_CATALOG, catalog_defaults_install, usd_to_nanos_exact
 from billing.models import CatalogModel
+from tests.helpers.money import USD
 
 pytestmark = pytest.mark.django_db
-
-USD = 1_000_000_000
 
 
 @pytest.mark.parametrize(

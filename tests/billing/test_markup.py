@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from billing.markup import topup_split
+from tests.helpers.money import USD
 
-USD = 1_000_000_000
 CENT = 10_000_000
 
 # amount (nanos), markup %, fee % -> (net, margin, fee)

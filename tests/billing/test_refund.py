@@ -10,7 +10,8 @@ from billing.services.topups import topup_credit_from_payment_intent
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import USD, post_stripe_event, stripe_event
-from tests.factories import assert_ledger_ok, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.models import LedgerAccount, LedgerEntry, Wallet
 

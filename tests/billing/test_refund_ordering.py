@@ -17,8 +17,9 @@ from tests.billing.topup_fixtures import (
     post_stripe_event,
     stripe_event,
 )
-from tests.concurrency import run_concurrently
-from tests.factories import assert_ledger_ok, make_wallet
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.errors import InsufficientBalance
 from wallets.holds import orm as holds_orm

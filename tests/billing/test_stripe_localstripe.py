@@ -17,8 +17,8 @@ from tests.billing.topup_fixtures import (
     STRIPE_TEST_SECRET_KEY,
     STRIPE_WEBHOOK_SECRET,
 )
-from tests.factories import assert_ledger_ok
 from tests.fakes.localstripe_process import localstripe  # noqa: F401  (fixture)
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import Wallet
 
 CREDIT_TIMEOUT_SECONDS = 30.0

@@ -18,7 +18,8 @@ from tests.billing.topup_fixtures import (
     post_stripe_event,
     stripe_event,
 )
-from tests.factories import assert_ledger_ok, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import LedgerTransaction, Wallet
 
 STRIPE_LIVE_SECRET_KEY = "sk_live_" + "L1veModeTestKey0123456789abcdef"

@@ -19,8 +19,8 @@ from tests.billing.topup_fixtures import (
     post_stripe_event,
     stripe_event,
 )
-from tests.concurrency import run_concurrently
-from tests.factories import assert_ledger_ok
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import LedgerTransaction, Wallet
 
 

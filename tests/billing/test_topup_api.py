@@ -16,8 +16,8 @@ from billing.services.topups import topup_credit_from_payment_intent
 from sessions_app.services import session_mint
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import USD
-from tests.conftest import ApiClient, assert_error
-from tests.factories import assert_ledger_ok
+from tests.helpers.api import ApiClient, assert_error
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import LedgerAccount, LedgerEntry, Wallet
 from wallets.notify import wallet_balance_group
 

@@ -28,8 +28,8 @@ from billing.webhooks.delivery import (
 from billing.webhooks.events import webhook_delivery_resend, webhook_event_emit
 from billing.webhooks.url_guard import webhook_url_check
 from tests.billing.topup_fixtures import _eager_celery_tasks  # noqa: F401  (autouse)
-from tests.conftest import assert_error
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.helpers.api import assert_error
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +118,7 @@ def test_unknown_event_types_are_refused(api, dns):
 
 def test_session_tokens_cannot_manage_endpoints(client, project):
     from sessions_app.services import session_mint
-    from tests.conftest import ApiClient
+    from tests.helpers.api import ApiClient
 
     _, token = session_mint(project=project, livemode=False, external_id="u")
     answer = ApiClient(client, token).get("/v1/webhook-endpoints")

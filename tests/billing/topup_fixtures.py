@@ -14,8 +14,8 @@ import stripe
 
 from billing.models import TopUp
 from sessions_app.services import session_mint
-from tests.conftest import ApiClient
-from tests.factories import USD
+from tests.helpers.api import ApiClient
+from tests.helpers.money import USD
 
 STRIPE_TEST_SECRET_KEY = "sk_test_" + "T0pUpsTestKey0123456789abcdef"
 STRIPE_TEST_PUBLISHABLE_KEY = "pk_test_" + "T0pUpsTestKey0123456789abcdef"

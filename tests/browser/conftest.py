@@ -7,31 +7,13 @@ Playwright's own browser download needs the internet, so the tests drive the sys
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.fakes.stripe_connect_server import FakeStripeConnect
-
-CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-# Without the background-networking flags Chromium keeps dialling Google's hosts, which this
-# closed network refuses (and which would slow every page load).
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DEFAULT_TIMEOUT_MS = 15_000
+from tests.helpers.browser import CHROMIUM_ARGS, CHROMIUM_PATH, DEFAULT_TIMEOUT_MS, screenshot
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -79,18 +61,6 @@ def browser_page(request: pytest.FixtureRequest, chromium_browser) -> Iterator:
     if getattr(request.node, "browser_call_failed", False):
         screenshot(page, f"FAILED-{request.node.name}")
     context.close()
-
-
-def screenshot(page, name: str, *, for_docs: bool = False) -> Path:
-    """Save a full-page PNG under artifacts/screenshots/ and return its path; `for_docs` also
-    copies it to docs/images/, where README and docs/ show it."""
-    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOT_DIR / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', name)}.png"
-    page.screenshot(path=str(path), full_page=True)
-    if for_docs:
-        DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(path, DOCS_IMAGES / path.name)
-    return path
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-from tests.live import LiveProcess, child_environment
+from tests.helpers.live import LiveProcess, child_environment
 
 EXAMPLE = settings.BASE_DIR / "examples" / "embeddable_credits" / "server.py"
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.browser.conftest import screenshot
+from tests.helpers.browser import screenshot
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -18,8 +18,8 @@ from playwright.sync_api import expect
 from llmgateway.models import Organization
 from payouts import services as payout_services
 from payouts.models import Payout
-from tests.browser.conftest import screenshot
-from tests.live import FAKE_OPENAI_API_KEY
+from tests.helpers.browser import screenshot
+from tests.helpers.live import FAKE_OPENAI_API_KEY
 from wallets import services as wallet_services
 from wallets.models import LedgerAccount, LedgerTransaction, Wallet
 

@@ -15,9 +15,9 @@ import pytest
 from django.conf import settings
 
 from llmgateway.money import usd_to_nanos
-from tests.browser.conftest import screenshot
 from tests.browser.example_app import example_app, free_port
-from tests.factories import assert_ledger_ok
+from tests.helpers.browser import screenshot
+from tests.helpers.money import assert_ledger_ok
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

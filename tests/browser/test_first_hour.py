@@ -16,10 +16,10 @@ from llmgateway.models import Membership
 from llmgateway.services import api_key_create, membership_add
 from payouts.models import ConnectedAccount, Payout
 from proxy.models import RequestLog
-from tests import factories
 from tests.browser.test_dashboard import keep
-from tests.factories import assert_ledger_ok
-from tests.live import FAKE_OPENAI_API_KEY
+from tests.helpers import factories
+from tests.helpers.live import FAKE_OPENAI_API_KEY
+from tests.helpers.money import assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.models import LedgerAccount, LedgerTransaction, Wallet
 from wallets.selectors import organization_balance

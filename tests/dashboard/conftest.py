@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.test import Client
 
 from llmgateway.models import Membership
 from llmgateway.services import membership_add
-from tests import factories
-
-PASSWORD = "a-long-test-password-42"
-
-
-def make_user(email: str):
-    return get_user_model().objects.create_user(username=email, email=email, password=PASSWORD)
-
-
-def logged_in(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+from tests.helpers import factories
+from tests.helpers.dashboard import logged_in, make_user
 
 
 @pytest.fixture
@@ -72,18 +60,3 @@ def developer_client(developer) -> Client:
 @pytest.fixture
 def outsider_client(outsider) -> Client:
     return logged_in(outsider)
-
-
-def project_url(project, suffix: str = "") -> str:
-    return f"/dashboard/o/{project.organization_id}/p/{project.pk}/{suffix}"
-
-
-def org_url(organization, suffix: str = "") -> str:
-    return f"/dashboard/o/{organization.pk}/{suffix}"
-
-
-def live(client: Client) -> Client:
-    """Switch the client's dashboard to live data."""
-    response = client.post("/dashboard/mode/", {"mode": "live", "next": "/dashboard/"})
-    assert response.status_code == 302
-    return client

@@ -10,7 +10,7 @@ from django.core import mail
 from django.test import Client
 
 from llmgateway.models import Membership, Organization
-from tests.dashboard.conftest import PASSWORD, make_user
+from tests.helpers.dashboard import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

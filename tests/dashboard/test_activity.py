@@ -11,13 +11,13 @@ from django.utils import timezone
 
 from llmgateway.models import ApiKey
 from proxy.logs import LogEntry, request_logs_write
-from tests import factories
-from tests.dashboard.conftest import project_url
+from tests.helpers import factories
+from tests.helpers.dashboard import project_url
+from tests.helpers.money import USD
 from wallets import services as wallet_services
 from wallets.holds import orm as holds_orm
 
 pytestmark = pytest.mark.django_db
-USD = factories.USD
 
 
 def _log(

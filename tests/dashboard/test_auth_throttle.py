@@ -17,7 +17,7 @@ import httpx
 import pytest
 from django.core import mail
 
-from tests.dashboard.conftest import PASSWORD, make_user
+from tests.helpers.dashboard import PASSWORD, make_user
 
 LOGIN = "/dashboard/login/"
 

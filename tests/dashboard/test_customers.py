@@ -6,9 +6,9 @@ import pytest
 from django.utils import timezone
 
 from sessions_app.services import session_mint
-from tests import factories
-from tests.dashboard.conftest import project_url
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers import factories
+from tests.helpers.dashboard import project_url
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Customer, Wallet
 from wallets.selectors import organization_balance
 from wallets.services import customer_update, organization_credit_grant

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.dashboard.conftest import org_url, project_url
 from tests.dashboard.test_projects import SETTINGS
+from tests.helpers.dashboard import org_url, project_url
 
 pytestmark = pytest.mark.django_db
 

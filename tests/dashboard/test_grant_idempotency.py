@@ -8,10 +8,10 @@ import re
 import pytest
 from django.test import Client
 
-from tests import factories
-from tests.concurrency import run_concurrently
-from tests.dashboard.conftest import logged_in, project_url
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers import factories
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.dashboard import logged_in, project_url
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Customer, LedgerTransaction, Wallet
 from wallets.selectors import organization_balance
 from wallets.services import organization_credit_grant

@@ -7,7 +7,7 @@ import pytest
 
 from llmgateway import permissions as perms
 from llmgateway.models import ApiKey
-from tests.dashboard.conftest import project_url
+from tests.helpers.dashboard import project_url
 
 DEVELOPER_PERMISSIONS = sorted(perms.ROLE_PERMISSIONS["developer"])
 

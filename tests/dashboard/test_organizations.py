@@ -10,13 +10,13 @@ from django.test import Client
 
 from dashboard.models import Invitation
 from llmgateway.models import Membership, Project
-from tests.dashboard.conftest import PASSWORD, logged_in, make_user, org_url, project_url
+from tests.helpers.dashboard import PASSWORD, logged_in, make_user, org_url, project_url
 
 pytestmark = pytest.mark.django_db
 
 
 def test_another_organizations_pages_answer_404(outsider_client, organization, project):
-    from tests import factories
+    from tests.helpers import factories
     from wallets.models import Customer
 
     customer = factories.make_customer(project)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from payouts.models import ConnectedAccount, Payout
-from tests.dashboard.conftest import live, org_url
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.dashboard import live, org_url
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.models import LedgerAccount, LedgerTransaction
 from wallets.selectors import organization_balance

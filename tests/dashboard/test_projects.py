@@ -8,8 +8,8 @@ import pytest
 
 from billing.models import ProjectBillingSettings
 from llmgateway.models import ApiKey
-from tests.conftest import ApiClient
-from tests.dashboard.conftest import live, project_url
+from tests.helpers.api import ApiClient
+from tests.helpers.dashboard import live, project_url
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,9 @@ from billing.services.topups import topup_create
 from dashboard.charts import Point, bar_chart_svg, line_chart_svg
 from llmgateway.models import ApiKey
 from proxy.models import UsageDaily
-from tests import factories
-from tests.dashboard.conftest import project_url
+from tests.helpers import factories
+from tests.helpers.dashboard import project_url
+from tests.helpers.money import USD
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +44,7 @@ def activity(project, django_capture_on_commit_callbacks):
         )  # fmt: skip
     wallet = factories.make_wallet(project)
     topup = topup_create(
-        project=project, wallet_id=wallet.pk, livemode=False, amount_nanos=10 * factories.USD
+        project=project, wallet_id=wallet.pk, livemode=False, amount_nanos=10 * USD
     )
     with django_capture_on_commit_callbacks(execute=True):
         topup_simulate(topup=topup, outcome="succeeded")

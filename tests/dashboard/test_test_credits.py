@@ -8,8 +8,8 @@ import re
 import pytest
 from django.core.management import call_command
 
-from tests import factories
-from tests.dashboard.conftest import live, org_url
+from tests.helpers import factories
+from tests.helpers.dashboard import live, org_url
 from wallets.models import LedgerAccount, LedgerTransaction
 from wallets.selectors import organization_balance
 

@@ -16,9 +16,9 @@ from billing.errors import WebhookUrlRejected
 from billing.models import DeveloperWebhookEndpoint, WebhookDelivery
 from billing.webhooks.endpoints import webhook_endpoint_create
 from billing.webhooks.url_guard import webhook_url_check
-from tests import factories
-from tests.dashboard.conftest import project_url
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.helpers import factories
+from tests.helpers.dashboard import project_url
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from billing.models import DeveloperWebhookEndpoint, WebhookDelivery, WebhookDeliveryAttempt
 from billing.webhooks.events import webhook_event_emit
-from tests.dashboard.conftest import project_url
+from tests.helpers.dashboard import project_url
 
 pytestmark = pytest.mark.django_db
 

@@ -20,7 +20,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from tests.live import live_database_url
+from tests.helpers.live import live_database_url
 
 pytestmark = [
     pytest.mark.slow,

@@ -21,7 +21,7 @@ from django.db import connection
 from llmgateway.models import ApiKey
 from proxy.models import UsageDaily
 from sessions_app.services import session_mint
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.models import Wallet
 

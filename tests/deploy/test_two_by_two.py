@@ -25,7 +25,7 @@ from bench.harness.mixed import (
     traffic_run,
     webhook_receiver,
 )
-from tests.live import (
+from tests.helpers.live import (
     DAPHNE_STARTUP_TIMEOUT_SECONDS,
     CeleryWorker,
     LiveProcess,
@@ -58,7 +58,7 @@ def live_process_env(live_process_env: dict[str, str]) -> dict[str, str]:
 
 @pytest.fixture
 def two_workers(live_process_env, celery_test_queue, tmp_path):
-    from tests.live import _purge_queue
+    from tests.helpers.live import _purge_queue
 
     env = child_environment(live_process_env, queue=celery_test_queue, eager=False)
     workers = []

@@ -18,7 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.live import LiveProcess
+from tests.helpers.live import LiveProcess
 
 STARTUP_TIMEOUT_SECONDS = 30.0
 

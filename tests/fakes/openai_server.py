@@ -1,6 +1,6 @@
 """A loopback fake of the OpenAI API (real wire protocol) for tests and benchmarks.
 
-In tests use the `fake_openai` fixture (tests/live.py). Standalone, for benchmarks:
+In tests use the `fake_openai` fixture (tests/helpers/live.py). Standalone, for benchmarks:
     python -m tests.fakes.openai_server --port 9100 [--stream-delay 0.01]
 
 Endpoints: GET /v1/models[/<id>], POST /v1/chat/completions (plain and `stream: true` SSE),

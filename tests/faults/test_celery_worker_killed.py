@@ -12,9 +12,9 @@ from django.conf import settings
 from billing.models import TopUp, TopUpCredit
 from billing.payment_events.simulated import topup_simulate
 from billing.services.topups import topup_create
-from tests import factories
-from tests.factories import assert_ledger_ok
-from tests.faults.conftest import USD, base_env, url_through, wait_until
+from tests.helpers import factories
+from tests.helpers.faults import base_env, url_through, wait_until
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import LedgerTransaction, Wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -12,11 +12,9 @@ import httpx
 import pytest
 from django.utils import timezone
 
-from tests.factories import assert_ledger_ok
-from tests.faults.conftest import (
+from tests.helpers.faults import (
     HOLD_TTL_SECONDS,
     MODEL,
-    USD,
     assert_error_shape,
     base_env,
     chat,
@@ -24,8 +22,9 @@ from tests.faults.conftest import (
     url_through,
     wait_until,
 )
-from tests.gateway.conftest import expected_cost
-from tests.live import live_database_url
+from tests.helpers.gateway import expected_cost
+from tests.helpers.live import live_database_url
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.holds.orm import holds_release_expired
 from wallets.models import Hold, Wallet
 

@@ -12,10 +12,10 @@ import pytest
 from websockets.sync.client import connect
 
 from llmgateway.money import nanos_to_usd
-from tests.factories import assert_ledger_ok
-from tests.faults.conftest import MODEL, USD, base_env, chat, url_through
-from tests.gateway.conftest import expected_cost
-from tests.ws.conftest import ORIGIN
+from tests.helpers.faults import MODEL, base_env, chat, url_through
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.websocket import ORIGIN
 from wallets.models import Hold, Wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -8,17 +8,16 @@ import time
 import httpx
 import pytest
 
-from tests.factories import assert_ledger_ok
-from tests.faults.conftest import (
+from tests.helpers.faults import (
     HELLO,
     MODEL,
     UPSTREAM_TIMEOUT_SECONDS,
-    USD,
     assert_error_shape,
     chat,
     sse_events,
 )
-from tests.gateway.conftest import expected_cost
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Hold, Wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]

@@ -6,19 +6,18 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.factories import assert_ledger_ok
-from tests.faults.conftest import (
+from tests.helpers.faults import (
     HELLO,
     HOLD_TTL_SECONDS,
     MODEL,
-    USD,
     base_env,
     chat,
     daphne_start_again,
     sse_events,
     wait_until,
 )
-from tests.gateway.conftest import expected_cost
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.holds.orm import holds_release_expired
 from wallets.models import Hold, Wallet
 

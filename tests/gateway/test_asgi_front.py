@@ -14,14 +14,14 @@ from django.core.signals import request_started
 
 from llmgateway.asgi import application, platform
 from llmgateway.money import nanos_to_usd
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost, sse_events
+from tests.helpers.gateway import expected_cost, sse_events
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Hold, Wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHAT = "/v1/chat/completions"
 MESSAGES = [{"role": "user", "content": "Hello there, front"}]
-ORIGIN = "https://app.example"  # the test project's allowed origin (tests/factories.py)
+ORIGIN = "https://app.example"  # the test project's allowed origin (tests/helpers/factories.py)
 # Differ between any two answers by design: the server's clock, per-request ids, and the
 # balance (the second of two calls on one wallet sees the first one's charge).
 VOLATILE_HEADERS = {"date", "server", "x-request-id", "x-llmgateway-balance"}

@@ -6,9 +6,9 @@ from django.contrib.admin.utils import quote
 from llmgateway.models import ApiKey
 from llmgateway.money import nanos_to_usd
 from proxy.models import RequestLog, UsageDaily
-from tests.conftest import assert_error
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost, post_json, post_stream, sse_events
+from tests.helpers.api import assert_error
+from tests.helpers.gateway import expected_cost, post_json, post_stream, sse_events
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Hold, LedgerAccount, Wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -11,9 +11,9 @@ from django.utils import timezone
 from llmgateway import pgpool
 from proxy.auth import principal_cache_clear
 from sessions_app.models import EmbeddedSession
-from tests.conftest import assert_error
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost, post_json
+from tests.helpers.api import assert_error
+from tests.helpers.gateway import expected_cost, post_json
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.holds import orm as holds_orm
 from wallets.holds import pg as holds_pg
 from wallets.models import Customer, Hold, LedgerAccount, LedgerEntry, Wallet

@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from llmgateway.money import nanos_to_usd
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost, sse_events
+from tests.helpers.gateway import expected_cost, sse_events
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.holds.orm import holds_release_expired
 from wallets.models import Hold, Wallet
 

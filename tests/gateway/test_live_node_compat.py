@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.gateway.conftest import expected_cost
 from tests.gateway.test_live_openai_fidelity import Payer
+from tests.helpers.gateway import expected_cost
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -79,7 +79,7 @@ def test_node_clients_pass_and_every_request_is_billed_exactly(
     node_modules, live_server_url, project, funded_session, fake_openai, tmp_path, kind
 ):
     from proxy.models import RequestLog
-    from tests.factories import assert_ledger_ok
+    from tests.helpers.money import assert_ledger_ok
     from wallets.models import Hold
 
     payer = Payer(kind, project=project, funded_session=funded_session)

@@ -9,8 +9,8 @@ import pytest
 
 from llmgateway.money import nanos_to_usd
 from llmgateway.services import api_key_create
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services as wallet_services
 from wallets.models import Hold, LedgerAccount, Wallet
 

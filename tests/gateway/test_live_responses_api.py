@@ -15,9 +15,9 @@ from pydantic import TypeAdapter
 from llmgateway.money import nanos_to_usd
 from proxy.models import RequestLog
 from proxy.tokens import count_text_tokens
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import expected_cost
 from tests.gateway.test_live_openai_fidelity import CALL_TOKENS, CALLS, Payer
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import Hold
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -58,7 +58,7 @@ def client(live_server_url, payer):
 
 
 def chat_usage(usage) -> dict:
-    """A Responses usage in chat's vocabulary, for tests.gateway.conftest.expected_cost."""
+    """A Responses usage in chat's vocabulary, for tests.helpers.gateway.expected_cost."""
     usage = usage if isinstance(usage, dict) else usage.model_dump()
     return {
         "prompt_tokens": usage["input_tokens"],

@@ -16,8 +16,8 @@ from asgiref.sync import async_to_sync
 
 from llmgateway.asgi import application, platform
 from proxy.models import RequestLog
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Hold, Wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -6,10 +6,10 @@ import pytest
 
 from billing.selectors import catalog_cache_clear
 from proxy.tokens import count_text_tokens
-from tests.conftest import assert_error
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost, post_json, post_stream, sse_events
-from tests.live import FAKE_OPENAI_API_KEY
+from tests.helpers.api import assert_error
+from tests.helpers.gateway import expected_cost, post_json, post_stream, sse_events
+from tests.helpers.live import FAKE_OPENAI_API_KEY
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Hold, Wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from llmgateway import services as tenancy
 from llmgateway.models import ApiKey, Membership, Organization, Project
-from tests.factories import USD, assert_ledger_ok, make_organization, make_project
+from tests.helpers.factories import make_organization, make_project
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import LedgerAccount, LedgerTransaction
 
 

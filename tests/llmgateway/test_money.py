@@ -6,9 +6,8 @@ from decimal import Decimal
 import pytest
 
 from llmgateway.errors import InvalidRequest
-from llmgateway.money import MAX_NANOS, NANOS_PER_USD, nanos_to_usd, usd_to_nanos
-
-USD = NANOS_PER_USD
+from llmgateway.money import MAX_NANOS, nanos_to_usd, usd_to_nanos
+from tests.helpers.money import USD
 
 
 @pytest.mark.parametrize(

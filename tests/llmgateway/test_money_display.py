@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from llmgateway.money import MAX_NANOS, nanos_to_usd, usd_display
+from tests.helpers.money import USD
 
-USD = 1_000_000_000
 ELEMENTS_STYLE = Path(__file__).resolve().parents[2] / "sdk" / "js" / "static" / "elements-style.js"
 
 

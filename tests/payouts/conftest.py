@@ -7,17 +7,17 @@ from collections.abc import Iterator
 
 import pytest
 
-from payouts import services
 from payouts.models import ConnectedAccount
-from tests.conftest import ApiClient
-from tests.factories import USD
 from tests.fakes.stripe_connect_server import FakeStripeConnect
-from wallets import services as wallet_services
-from wallets.models import LedgerAccount, LedgerTransaction
-
-STRIPE_LIVE_SECRET_KEY = "sk_live_" + "PayoutsTestKey0123456789abcdef"
-RETURN_URL = "https://dashboard.example/connect/done"
-REFRESH_URL = "https://dashboard.example/connect/again"
+from tests.helpers.api import ApiClient
+from tests.helpers.money import USD
+from tests.helpers.payouts import (
+    REFRESH_URL,
+    RETURN_URL,
+    STRIPE_LIVE_SECRET_KEY,
+    margin_earn,
+    onboard,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -54,28 +54,6 @@ def stripe_connect(stripe_connect_server, settings) -> Iterator[FakeStripeConnec
 @pytest.fixture
 def live_api(client, live_secret_key) -> ApiClient:
     return ApiClient(client, live_secret_key)
-
-
-def onboard(organization, fake: FakeStripeConnect) -> ConnectedAccount:
-    """Onboarding as the developer finishes it: account, Stripe's form, `account.updated`."""
-    link = services.connect_onboarding_start(organization_id=organization.pk, livemode=True)
-    services.connected_account_sync(account=fake.onboard(link.account.stripe_account_id))
-    return ConnectedAccount.objects.get(pk=link.account.pk)
-
-
-def margin_earn(organization, amount_nanos: int, *, livemode: bool = True) -> None:
-    """Margin as a top-up accrues it: payment clearing → the organization's margin."""
-    wallet_services.account_transfer(
-        from_account=wallet_services.account_for_system(
-            kind=LedgerAccount.Kind.PAYMENT_CLEARING, livemode=livemode
-        ),
-        to_account=wallet_services.account_for_organization(
-            organization_id=organization.pk, kind=LedgerAccount.Kind.ORG_MARGIN, livemode=livemode
-        ),
-        amount_nanos=amount_nanos,
-        kind=LedgerTransaction.Kind.TOPUP,
-        description="test margin",
-    )
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from django.core.management import call_command
 
 from payouts import periodic, services, tasks
 from payouts.models import ConnectedAccount, Payout, PayoutSettings
-from tests.factories import USD, assert_ledger_ok, make_organization
 from tests.fakes.stripe_connect_server import DECLINED
-from tests.payouts.conftest import margin_earn, onboard
+from tests.helpers.factories import make_organization
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import margin_earn, onboard
 from wallets.selectors import organization_balance
 
 

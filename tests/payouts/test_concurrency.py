@@ -9,9 +9,9 @@ from llmgateway.errors import InvalidRequest
 from payouts import services
 from payouts.errors import InsufficientMargin
 from payouts.models import Payout
-from tests.concurrency import run_concurrently
-from tests.factories import USD, assert_ledger_ok
-from tests.payouts.conftest import margin_earn, onboard
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import margin_earn, onboard
 from wallets.models import LedgerAccount
 from wallets.selectors import organization_balance
 

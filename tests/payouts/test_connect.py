@@ -11,8 +11,8 @@ import stripe
 
 from billing.stripe_setup import stripe_webhook_endpoint_ensure
 from payouts.models import ConnectedAccount
-from tests.conftest import assert_error
-from tests.payouts.conftest import REFRESH_URL, RETURN_URL
+from tests.helpers.api import assert_error
+from tests.helpers.payouts import REFRESH_URL, RETURN_URL
 
 CONNECT_WEBHOOK_SECRET = "whsec_connect_test_signing_secret_0123456789"
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import assert_error
-from tests.payouts.conftest import RETURN_URL
+from tests.helpers.api import assert_error
+from tests.helpers.payouts import RETURN_URL
 
 
 @pytest.mark.parametrize("field", ["returnUrl", "refreshUrl"])

@@ -9,9 +9,10 @@ from llmgateway.models import Membership
 from llmgateway.services import membership_add
 from payouts import services
 from payouts.models import Payout
-from tests.dashboard.conftest import live, logged_in, make_user, org_url
-from tests.factories import USD, assert_ledger_ok, make_organization, make_project
-from tests.payouts.conftest import margin_earn, onboard
+from tests.helpers.dashboard import live, logged_in, make_user, org_url
+from tests.helpers.factories import make_organization, make_project
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import margin_earn, onboard
 from wallets.selectors import organization_balance
 
 pytestmark = pytest.mark.django_db

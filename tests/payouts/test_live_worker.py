@@ -11,9 +11,9 @@ import pytest
 
 from payouts import services
 from payouts.models import Payout
-from tests.factories import USD, assert_ledger_ok
 from tests.fakes.stripe_connect_server import SERVER_ERROR
-from tests.payouts.conftest import STRIPE_LIVE_SECRET_KEY, margin_earn, onboard
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import STRIPE_LIVE_SECRET_KEY, margin_earn, onboard
 from wallets.selectors import organization_balance
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

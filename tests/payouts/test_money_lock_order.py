@@ -13,9 +13,10 @@ from payouts import services
 from payouts.errors import InsufficientMargin
 from payouts.models import Payout
 from tests.billing.test_stripe_webhooks import make_stripe_topup
-from tests.concurrency import run_concurrently
-from tests.factories import USD, assert_ledger_ok, make_wallet
-from tests.payouts.conftest import margin_earn, onboard
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import margin_earn, onboard
 from wallets import services as wallet_services
 from wallets.holds import orm as holds_orm
 from wallets.models import LedgerAccount, LedgerEntry, Wallet

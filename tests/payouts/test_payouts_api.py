@@ -7,9 +7,10 @@ import pytest
 
 from llmgateway.services import api_key_create
 from payouts.models import Payout
-from tests.conftest import ApiClient, assert_error
-from tests.factories import USD, assert_ledger_ok, make_organization, make_project
-from tests.payouts.conftest import margin_earn, onboard
+from tests.helpers.api import ApiClient, assert_error
+from tests.helpers.factories import make_organization, make_project
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import margin_earn, onboard
 
 CENT = 10_000_000
 

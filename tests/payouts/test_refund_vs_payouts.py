@@ -11,9 +11,10 @@ from billing.services.topups import topup_credit_from_payment_intent
 from payouts import services, tasks
 from payouts.models import Payout
 from tests.billing.test_stripe_webhooks import make_stripe_topup
-from tests.factories import USD, assert_ledger_ok, make_wallet
 from tests.fakes.stripe_connect_server import SERVER_ERROR
-from tests.payouts.conftest import margin_earn
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import margin_earn
 from wallets import services as wallet_services
 from wallets.models import LedgerEntry, Wallet
 from wallets.selectors import organization_balance

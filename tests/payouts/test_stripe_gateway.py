@@ -13,7 +13,7 @@ from tests.fakes.stripe_connect_server import (
     DROP_AFTER_CREATE,
     SERVER_ERROR,
 )
-from tests.payouts.conftest import REFRESH_URL, RETURN_URL, STRIPE_LIVE_SECRET_KEY
+from tests.helpers.payouts import REFRESH_URL, RETURN_URL, STRIPE_LIVE_SECRET_KEY
 
 
 @pytest.fixture

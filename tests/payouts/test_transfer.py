@@ -9,13 +9,13 @@ from billing.models import DeveloperWebhookEndpoint, WebhookEvent
 from llmgateway.errors import ApiError
 from payouts import periodic, services, tasks
 from payouts.models import Payout
-from tests.factories import USD, assert_ledger_ok
 from tests.fakes.stripe_connect_server import (
     CONNECTION_RESET,
     DECLINED,
     DROP_AFTER_CREATE,
     SERVER_ERROR,
 )
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.selectors import organization_balance
 
 EARNED = 100 * USD + 5_000_000

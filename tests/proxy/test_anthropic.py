@@ -21,7 +21,7 @@ from proxy.providers.anthropic import (
     AnthropicProvider,
     to_anthropic_messages,
 )
-from tests.proxy.conftest import run, run_stream
+from tests.helpers.providers import run, run_stream
 
 API_KEY = "sk-ant-api03-upstream-secret-0123456789"
 MESSAGES = [

@@ -11,7 +11,7 @@ from proxy.providers import ChatRequest, StreamDelta, StreamEnd, UnsupportedOper
 from proxy.providers.anthropic import to_anthropic_messages
 from proxy.providers.anthropic_request import tools_plan
 from tests.fakes.anthropic_payloads import IMAGE_TOKENS
-from tests.proxy.conftest import run, run_stream
+from tests.helpers.providers import run, run_stream
 from tests.proxy.test_anthropic import anthropic  # noqa: F401
 
 MODEL = "claude-sonnet-4-5"

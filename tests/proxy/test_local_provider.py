@@ -21,7 +21,7 @@ from proxy.providers import (
     get_provider,
 )
 from proxy.providers.local import LocalTestProvider, lorem_text, word_chunks
-from tests.proxy.conftest import run, run_stream
+from tests.helpers.providers import run, run_stream
 
 MESSAGES = [
     {"role": "system", "content": "Be brief."},

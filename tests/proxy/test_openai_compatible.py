@@ -21,7 +21,7 @@ from proxy.providers import (
     get_provider,
 )
 from proxy.providers.openai_compatible import OpenAICompatibleProvider
-from tests.proxy.conftest import run, run_stream
+from tests.helpers.providers import run, run_stream
 
 API_KEY = "sk-proj-upstream-secret-0123456789abcdef"
 MESSAGES = [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from llmgateway_server import LLMGateway
 
-from tests import factories
 from tests.sdk.fake_gateway import FakeGateway
 
 
@@ -44,6 +43,3 @@ def fake_gateway():
     fake = FakeGateway().start()
     yield fake
     fake.stop()
-
-
-USD = factories.USD

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from llmgateway_server import AsyncLLMGateway, AsyncPage, NotFoundError
 
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import Wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -10,9 +10,9 @@ import pytest
 from llmgateway_server import ConflictError, LLMGateway, Payout
 
 from payouts import services
-from tests.factories import USD, assert_ledger_ok
 from tests.fakes.stripe_connect_server import FakeStripeConnect
-from tests.payouts.conftest import STRIPE_LIVE_SECRET_KEY, margin_earn
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.payouts import STRIPE_LIVE_SECRET_KEY, margin_earn
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

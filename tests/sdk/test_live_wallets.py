@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from llmgateway_server import IdempotencyError, InsufficientBalanceError, WalletCredit
 
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import LedgerEntry, Wallet
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

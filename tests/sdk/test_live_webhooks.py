@@ -11,8 +11,8 @@ import pytest
 from llmgateway_server import NotFoundError, SignatureVerificationError
 
 from billing.webhooks.signing import webhook_signature
-from tests.factories import assert_ledger_ok
 from tests.fakes.webhook_receiver import WebhookReceiver
+from tests.helpers.money import assert_ledger_ok
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -14,10 +14,10 @@ from collections.abc import Iterator
 import pytest
 
 from llmgateway.money import nanos_to_usd, usd_to_nanos
-from tests.browser.conftest import screenshot
 from tests.browser.example_app import free_port
-from tests.factories import assert_ledger_ok
-from tests.live import LiveProcess, child_environment
+from tests.helpers.browser import screenshot
+from tests.helpers.live import LiveProcess, child_environment
+from tests.helpers.money import assert_ledger_ok
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -35,7 +35,7 @@ def _mint(live_server_url: str, secret_key: str, customer: str) -> dict:
 @pytest.mark.skipif(NODE is None, reason="needs Node.js 20+ on the PATH")
 def test_node_client_suite_passes_against_the_live_server(live_server_url, secret_key):
     from sessions_app.models import EmbeddedSession
-    from tests.factories import assert_ledger_ok
+    from tests.helpers.money import assert_ledger_ok
     from wallets import services
 
     funded = _mint(live_server_url, secret_key, "node_funded")
@@ -68,6 +68,6 @@ def test_node_client_suite_passes_against_the_live_server(live_server_url, secre
     assert completed.returncode == 0, output
     assert "# fail 0" in output, output
     assert "# skipped 0" in output, output  # every test ran against the server
-    # 9 against the live server, 6 on the error reasons and the retry policy.
-    assert "# pass 15" in output, output
+    # 9 against the live server, 7 on the error reasons, the retry policy and renewals.
+    assert "# pass 16" in output, output
     assert_ledger_ok()

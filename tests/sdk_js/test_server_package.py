@@ -22,7 +22,7 @@ OFFLINE_TESTS = 7
 def test_server_package_suite_passes_against_the_live_server(
     sdk_workspace, live_server_url, secret_key, funded_organization
 ):
-    from tests.factories import assert_ledger_ok
+    from tests.helpers.money import assert_ledger_ok
 
     node, _ = require_node()
     completed = subprocess.run(

@@ -11,7 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
 from dashboard import urls as dashboard_urls
-from tests.dashboard.conftest import PASSWORD, make_user
+from tests.helpers.dashboard import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
 

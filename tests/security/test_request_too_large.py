@@ -16,7 +16,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from llmgateway.api import ApiView
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 
 BIG = 3 * 1024 * 1024
 BODY_METHODS = ("post", "patch", "put")

@@ -22,7 +22,7 @@ from llmgateway import permissions as perms
 from llmgateway.api import ApiView
 from llmgateway.models import ApiKey
 from llmgateway.services import api_key_create
-from tests.conftest import ApiClient, assert_error
+from tests.helpers.api import ApiClient, assert_error
 
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
 DEVELOPER_PERMISSIONS = sorted(perms.ROLE_PERMISSIONS["developer"])

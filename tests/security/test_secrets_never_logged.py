@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from llmgateway.services import api_key_create, api_key_revoke
-from tests.factories import USD
+from tests.helpers.money import USD
 from tests.security.secret_flow import (
     STRIPE_LIVE_SECRET_KEY,
     Response,
@@ -70,7 +70,7 @@ def test_no_secret_is_logged_in_process_at_debug(
 
 @pytest.fixture
 def live_process_env(fake_openai_server):
-    from tests.live import FAKE_OPENAI_API_KEY
+    from tests.helpers.live import FAKE_OPENAI_API_KEY
 
     return {
         "OPENAI_BASE_URL": fake_openai_server.base_url,
@@ -86,7 +86,7 @@ def live_process_env(fake_openai_server):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_no_secret_is_logged_by_a_live_daphne(asgi_server, project):
-    from tests.live import FAKE_OPENAI_API_KEY
+    from tests.helpers.live import FAKE_OPENAI_API_KEY
 
     keys = _keys(project)
     with httpx.Client(base_url=asgi_server.url, timeout=30) as http:

@@ -16,7 +16,7 @@ import pytest
 
 from billing.errors import WebhookUrlRejected
 from billing.webhooks.url_guard import _address_is_blocked, webhook_url_check
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 
 REFUSED = [
     "https://[2002:7f00:1::]/",  # 6to4 embedding 127.0.0.1

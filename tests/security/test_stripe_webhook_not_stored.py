@@ -16,7 +16,7 @@ from tests.billing.topup_fixtures import (
     signed_stripe_event,
     stripe_event,
 )
-from tests.factories import assert_ledger_ok
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import Wallet
 
 pytestmark = pytest.mark.django_db

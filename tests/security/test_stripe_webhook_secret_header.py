@@ -11,7 +11,7 @@ from billing.models import TopUp, TopUpCredit
 from tests.billing.test_stripe_webhooks import make_stripe_topup
 from tests.billing.topup_fixtures import *  # noqa: F403
 from tests.billing.topup_fixtures import payment_intent_payload, signed_stripe_event, stripe_event
-from tests.factories import assert_ledger_ok
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import Wallet
 
 ATTACKER_SECRET = "whsec_attacker_chosen_secret_0123456789abcdef"

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from llmgateway.models import ApiKey
 from sessions_app import authentication
 from sessions_app.models import EmbeddedSession
-from tests.conftest import ApiClient, assert_error
+from tests.helpers.api import ApiClient, assert_error
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,8 @@ from asgiref.sync import async_to_sync
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.gateway.conftest import USD, funded_session  # noqa: F401 (fixture)
-from tests.ws.conftest import connect
+from tests.helpers.money import USD
+from tests.helpers.websocket import connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -101,7 +101,7 @@ async def _still_serving(socket) -> None:
 
 
 @pytest.fixture
-def ws_token(funded_session) -> str:  # noqa: F811 (the imported fixture)
+def ws_token(funded_session) -> str:
     return funded_session(balance_nanos=50 * USD)[1]
 
 
@@ -196,7 +196,7 @@ def test_a_message_over_the_limit_is_refused_and_the_socket_stays_open(ws_token,
     async_to_sync(run)()
 
 
-def test_auth_twice_is_an_error_and_keeps_the_first_session(ws_token, funded_session):  # noqa: F811
+def test_auth_twice_is_an_error_and_keeps_the_first_session(ws_token, funded_session):
     _, other_token = funded_session(balance_nanos=USD, external_id="someone_else")
 
     async def run():

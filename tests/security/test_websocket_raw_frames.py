@@ -12,7 +12,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from llmgateway.services import api_key_create
-from tests.ws.conftest import ORIGIN
+from tests.helpers.websocket import ORIGIN
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 TIMEOUT_SECONDS = 10

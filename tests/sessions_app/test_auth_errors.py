@@ -2,7 +2,7 @@
 
 from llmgateway.models import ApiKey
 from llmgateway.services import api_key_revoke
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 from wallets import services
 from wallets.models import Customer, Wallet
 

@@ -11,7 +11,7 @@ import pytest
 from sessions_app import services as session_services
 from sessions_app.errors import CustomerBlocked
 from sessions_app.models import EmbeddedSession
-from tests.concurrency import run_concurrently
+from tests.helpers.concurrency import run_concurrently
 from wallets.models import Customer
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -4,7 +4,7 @@ import pytest
 
 from llmgateway.errors import InvalidRequest
 from llmgateway.origins import origin_normalize
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 
 ALLOWED = "https://app.example"
 
@@ -114,7 +114,7 @@ def test_bad_origins_are_refused(raw):
 def test_a_project_can_require_an_origin_on_live_session_requests(client, project):
     """Issue 19 (hardening): a project setting refuses live es requests with no Origin."""
     from llmgateway.services import api_key_create
-    from tests.conftest import ApiClient
+    from tests.helpers.api import ApiClient
 
     live_key = api_key_create(project=project, livemode=True)[1]
     minted = ApiClient(client, live_key).post("/v1/sessions", {"customer": "u_live"})

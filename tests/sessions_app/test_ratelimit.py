@@ -1,6 +1,6 @@
 """Per-key and per-session rate limits answer 429 rate_limited with Retry-After."""
 
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 
 
 def test_secret_key_over_its_limit_gets_429(api, settings):

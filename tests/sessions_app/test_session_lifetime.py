@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from sessions_app.models import EmbeddedSession
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 
 
 class Clock:

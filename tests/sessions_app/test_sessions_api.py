@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from sessions_app.models import EmbeddedSession
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 from wallets.models import Customer, Wallet
 
 ORIGIN = "https://app.example"

@@ -4,8 +4,8 @@ import pytest
 
 from sessions_app.errors import SpendCapExceeded
 from sessions_app.models import EmbeddedSession
-from tests.concurrency import run_concurrently
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.errors import InsufficientBalance
 from wallets.holds import orm as holds_orm

@@ -5,7 +5,8 @@ from django.contrib.admin.utils import quote
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from tests.factories import USD, assert_ledger_ok, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.errors import WalletFrozen
 from wallets.holds import orm as holds_orm
@@ -401,7 +402,7 @@ def test_blocking_a_customer_in_admin_revokes_its_sessions(admin_client, project
 
 
 def test_holds_with_uncollected_usage_are_shown_and_filterable(admin_client, project):
-    from tests.factories import make_wallet
+    from tests.helpers.factories import make_wallet
 
     short = make_wallet(project, external_id="short", balance_nanos=1_000)
     covered = make_wallet(project, external_id="covered", balance_nanos=USD)

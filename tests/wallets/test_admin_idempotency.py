@@ -11,8 +11,9 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.urls import reverse
 
-from tests.concurrency import run_concurrently
-from tests.factories import assert_ledger_ok, make_wallet
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import assert_ledger_ok
 from wallets.models import LedgerTransaction, Wallet
 
 START_NANOS = 8_333_333_333

@@ -4,8 +4,9 @@ import random
 
 import pytest
 
-from tests.concurrency import run_concurrently
-from tests.factories import USD, assert_ledger_ok, make_wallet
+from tests.helpers.concurrency import run_concurrently
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.errors import InsufficientBalance
 from wallets.holds import orm as holds_orm

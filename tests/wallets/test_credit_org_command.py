@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets.models import LedgerAccount
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """GET/POST /v1/customers and GET/PATCH /v1/customers/{id}."""
 
 from sessions_app.models import EmbeddedSession
-from tests.conftest import assert_error
+from tests.helpers.api import assert_error
 
 
 def test_create_and_read_by_id_and_external_id(api):

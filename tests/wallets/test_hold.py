@@ -6,7 +6,8 @@ import pytest
 from django.utils import timezone
 
 from llmgateway.errors import NotFound
-from tests.factories import USD, assert_ledger_ok, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.errors import HoldNotActive, InsufficientBalance, WalletFrozen
 from wallets.holds import orm as holds_orm

@@ -12,7 +12,7 @@ from asgiref.sync import async_to_sync
 from django.utils import timezone
 
 from sessions_app.services import session_mint
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.holds import orm as holds_orm
 from wallets.holds import pg as holds_pg

@@ -4,7 +4,8 @@ import pytest
 from django.db import transaction
 
 from llmgateway.errors import IdempotencyConflict, InvalidRequest
-from tests.factories import USD, assert_ledger_ok, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.errors import (
     InsufficientBalance,

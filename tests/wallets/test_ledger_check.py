@@ -4,7 +4,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from tests.factories import USD, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD
 from wallets import services
 from wallets.holds import orm as holds_orm
 from wallets.models import LedgerEntry, LedgerTransaction

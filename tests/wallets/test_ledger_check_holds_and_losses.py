@@ -9,7 +9,8 @@ from django.db import connection
 
 from sessions_app.models import EmbeddedSession
 from sessions_app.services import session_mint
-from tests.factories import USD, assert_ledger_ok, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.books import ledger_report
 from wallets.holds import orm as holds_orm

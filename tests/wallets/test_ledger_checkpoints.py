@@ -13,7 +13,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection, connections
 
-from tests.factories import USD, make_wallet
+from tests.helpers.factories import make_wallet
+from tests.helpers.money import USD
 from wallets import services
 from wallets.books import ledger_report
 from wallets.models import (

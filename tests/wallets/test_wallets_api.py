@@ -1,7 +1,7 @@
 """Wallet endpoints: read, grant credits from the org, ledger pages, own wallet, org balance."""
 
-from tests.conftest import assert_error
-from tests.factories import USD, assert_ledger_ok
+from tests.helpers.api import assert_error
+from tests.helpers.money import USD, assert_ledger_ok
 from wallets import services
 from wallets.holds import orm as holds_orm
 from wallets.models import Wallet

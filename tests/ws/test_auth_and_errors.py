@@ -3,8 +3,8 @@
 import pytest
 
 from llmgateway.money import nanos_to_usd
-from tests.gateway.conftest import USD
-from tests.ws.conftest import connect, db_call, run_async
+from tests.helpers.money import USD
+from tests.helpers.websocket import connect, db_call, run_async
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

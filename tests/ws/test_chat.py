@@ -9,9 +9,9 @@ from billing.pricing import cost_nanos
 from llmgateway.money import nanos_to_usd
 from proxy import tokens
 from proxy.models import RequestLog
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost
-from tests.ws.conftest import connect, db_call, deltas_text, run_async
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.websocket import connect, db_call, deltas_text, run_async
 from wallets.models import Hold, Wallet
 
 pytestmark = pytest.mark.django_db(transaction=True)

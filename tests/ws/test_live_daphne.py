@@ -17,9 +17,9 @@ from websockets.asyncio.client import connect as connect_async
 from websockets.sync.client import connect
 
 from llmgateway.money import nanos_to_usd, usd_to_nanos
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD, expected_cost
-from tests.ws.conftest import ORIGIN
+from tests.helpers.gateway import expected_cost
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.websocket import ORIGIN
 from wallets.models import Hold, Wallet
 
 pytestmark = [
@@ -33,7 +33,7 @@ TIMEOUT_SECONDS = 10
 
 @pytest.fixture
 def live_process_env(fake_openai_server):
-    from tests.live import FAKE_OPENAI_API_KEY
+    from tests.helpers.live import FAKE_OPENAI_API_KEY
 
     return {
         "OPENAI_BASE_URL": fake_openai_server.base_url,
@@ -141,7 +141,7 @@ def test_200_concurrent_sockets_stream_from_the_upstream_and_each_wallet_is_char
     asgi_server, fake_openai, funded_session, monkeypatch
 ):
     from billing.selectors import catalog_cache_clear
-    from tests.live import FAKE_OPENAI_API_KEY
+    from tests.helpers.live import FAKE_OPENAI_API_KEY
 
     fake_openai.stream_delay_seconds = 0.01
     # Live mode needs the provider configured here too, where the sessions are minted.

@@ -11,9 +11,8 @@ from django.utils import timezone
 from llmgateway.money import nanos_to_usd
 from sessions_app.models import EmbeddedSession
 from sessions_app.services import session_revoke, sessions_revoke_for_customer
-from tests.factories import assert_ledger_ok
-from tests.gateway.conftest import USD
-from tests.ws.conftest import connect, db_call, run_async
+from tests.helpers.money import USD, assert_ledger_ok
+from tests.helpers.websocket import connect, db_call, run_async
 from wallets import services as wallet_services
 from wallets.models import Wallet
 from wallets.notify import wallet_balance_changed

@@ -12,7 +12,7 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-SCHEMAS = Path(__file__).parent / "fixtures" / "openai_openapi" / "schemas.json"
+SCHEMAS = Path(__file__).parent.parent / "fixtures" / "openai_openapi" / "schemas.json"
 
 
 @functools.cache

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.management import call_command
-
 from llmgateway import services as tenancy
 from llmgateway.models import Organization, Project
 from wallets import services as wallet_services
 from wallets.models import Customer, Wallet
-
-USD = 1_000_000_000
 
 
 def make_organization(name: str = "Acme") -> Organization:
@@ -55,8 +51,3 @@ def make_wallet(
             wallet_id=customer.wallet.pk, amount_nanos=balance_nanos, description="test funds"
         )
     return Wallet.objects.get(pk=customer.wallet.pk)
-
-
-def assert_ledger_ok() -> None:
-    """Run the real `manage.py ledger_check`; it raises CommandError on any difference."""
-    call_command("ledger_check")
