@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 
 from llmgateway import ids
+from llmgateway.choices import TextChoices
 
 
 class Organization(models.Model):
@@ -23,7 +24,7 @@ class Organization(models.Model):
 
 
 class Membership(models.Model):
-    class Role(models.TextChoices):
+    class Role(TextChoices):
         OWNER = "owner"
         ADMIN = "admin"
         DEVELOPER = "developer"
@@ -102,7 +103,7 @@ class Project(models.Model):
 
 
 class ApiKey(models.Model):
-    class Kind(models.TextChoices):
+    class Kind(TextChoices):
         SECRET = "secret"
         # One per project and mode; never shown and never accepted as a bearer. Request logs and
         # per-key aggregates of browser (es_) traffic point at it.

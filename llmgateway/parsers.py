@@ -53,12 +53,12 @@ def reject_nul_middleware(get_response):
     """Refuse API paths and query strings that carry a NUL character (400, error shape)."""
     if iscoroutinefunction(get_response):
 
-        async def middleware(request):
+        async def async_middleware(request):
             return _refused(request) or await get_response(request)
 
-    else:
+        return async_middleware
 
-        def middleware(request):
-            return _refused(request) or get_response(request)
+    def middleware(request):
+        return _refused(request) or get_response(request)
 
     return middleware

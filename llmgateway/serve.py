@@ -20,6 +20,7 @@ import signal
 import socket
 import sys
 import time
+from multiprocessing.context import SpawnProcess
 
 APP = "llmgateway.asgi:application"
 LISTEN_BACKLOG = 2048
@@ -82,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     context = multiprocessing.get_context("spawn")
     options = _options(args)
 
-    def start() -> multiprocessing.Process:
+    def start() -> SpawnProcess:
         process = context.Process(
             target=run_worker, args=(args.host, args.port, options), name="llmgateway-web"
         )
