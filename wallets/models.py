@@ -4,11 +4,12 @@ from django.db import models
 from django.db.models import F, Q
 
 from llmgateway import ids
+from llmgateway.choices import TextChoices
 from llmgateway.models import Organization, Project
 
 
 class Customer(models.Model):
-    class Status(models.TextChoices):
+    class Status(TextChoices):
         ACTIVE = "active"
         BLOCKED = "blocked"
 
@@ -35,7 +36,7 @@ class Customer(models.Model):
 
 
 class Wallet(models.Model):
-    class Status(models.TextChoices):
+    class Status(TextChoices):
         ACTIVE = "active"
         FROZEN = "frozen"
 
@@ -67,7 +68,7 @@ class Wallet(models.Model):
 
 
 class LedgerAccount(models.Model):
-    class Kind(models.TextChoices):
+    class Kind(TextChoices):
         WALLET = "wallet", "End-user wallet"
         ORG_CREDITS = "org_credits", "Organization credits"
         ORG_MARGIN = "org_margin", "Organization margin (payable)"
@@ -126,7 +127,7 @@ class LedgerAccount(models.Model):
 
 
 class LedgerTransaction(models.Model):
-    class Kind(models.TextChoices):
+    class Kind(TextChoices):
         GRANT = "grant"
         USAGE = "usage"
         TOPUP = "topup"
@@ -170,7 +171,7 @@ class LedgerEntry(models.Model):
 class Hold(models.Model):
     """Spend reserved on a wallet before an upstream call; settled or released exactly once."""
 
-    class Status(models.TextChoices):
+    class Status(TextChoices):
         HELD = "held"
         SETTLED = "settled"
         RELEASED = "released"
@@ -278,7 +279,7 @@ class LedgerCheckRun(models.Model):
     """One run of the books check (the scheduled task or `manage.py ledger_check`), kept so an
     operator sees in admin when the books last proved out and what differed when they did not."""
 
-    class Scope(models.TextChoices):
+    class Scope(TextChoices):
         INCREMENTAL = "incremental", "Since the last checkpoint"
         FULL = "full", "Whole ledger"
 

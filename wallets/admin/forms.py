@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import secrets
 import uuid
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -60,6 +61,9 @@ class SubmitOnceForm(forms.Form):
     click or a re-posted page then posts one transaction, and the ledger refuses the same token
     with other values. A post without a token (a script, not a rendered page) has no key.
     """
+
+    # Django's Form sets it: a QueryDict (a dict) from a request, or the dict a caller gave.
+    data: dict[str, Any]
 
     submit_token = forms.CharField(
         widget=forms.HiddenInput, required=False, max_length=64, initial=_new_submit_token
