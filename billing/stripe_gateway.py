@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import stripe
 from django.conf import settings
+
+if TYPE_CHECKING:
+    from stripe.params import (
+        AccountCreateParams,
+        PaymentIntentCreateParams,
+        TransferCreateParams,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +70,7 @@ def payment_intent_create(
     idempotency_key: str,
 ) -> PaymentIntentInfo:
     """A USD card PaymentIntent; the client confirms it with Stripe Elements."""
-    params: dict = {
+    params: PaymentIntentCreateParams = {
         "amount": amount_cents,
         "currency": "usd",
         "payment_method_types": ["card"],
@@ -140,7 +148,7 @@ def connect_account_create(
     *, livemode: bool, organization_id: str, email: str = "", idempotency_key: str
 ) -> ConnectedAccountInfo:
     """An Express connected account that can receive transfers (the developer's payouts)."""
-    params: dict = {
+    params: AccountCreateParams = {
         "type": "express",
         "capabilities": {"transfers": {"requested": True}},
         "metadata": {"organization_id": organization_id},
@@ -196,7 +204,7 @@ def transfer_create(
     first transfer instead of making a second one. Raises StripeDeclined when Stripe refuses
     for good and StripeUnavailable when the outcome is unknown or may change on a retry.
     """
-    params: dict = {
+    params: TransferCreateParams = {
         "amount": amount_cents,
         "currency": "usd",
         "destination": destination,
@@ -224,7 +232,7 @@ def transfer_find_by_group(*, livemode: bool, transfer_group: str) -> TransferIn
     except stripe.StripeError as error:
         logger.warning("Stripe Transfer list failed: %s", error)
         raise StripeUnavailable(str(error)) from error
-    for transfer in page["data"]:
+    for transfer in page.data:
         return TransferInfo(
             id=transfer["id"], amount_cents=transfer["amount"], destination=transfer["destination"]
         )

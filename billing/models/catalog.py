@@ -3,6 +3,8 @@
 from django.db import models
 from django.db.models import Q
 
+from llmgateway.choices import TextChoices
+
 # Every price column: integer nano-USD (1 USD = 1_000_000_000), never negative.
 PRICE_FIELDS = (
     "input_nanos_per_million_tokens",
@@ -26,7 +28,7 @@ class CatalogModel(models.Model):
     per-request prices (billing/pricing.py).
     """
 
-    class Kind(models.TextChoices):
+    class Kind(TextChoices):
         CHAT = "chat"
         EMBEDDING = "embedding"
         IMAGE = "image"
@@ -94,7 +96,7 @@ class ProviderCredential(models.Model):
     `<PROVIDER>_BASE_URL` (proxy/providers/registry.py). The key is write-only in admin.
     """
 
-    class ApiStyle(models.TextChoices):
+    class ApiStyle(TextChoices):
         OPENAI = "openai", "OpenAI-compatible (/chat/completions)"
         ANTHROPIC = "anthropic", "Anthropic Messages (/v1/messages)"
 

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from llmgateway import ids
+from llmgateway.choices import TextChoices
 from llmgateway.models import Project
 from wallets.models import LedgerTransaction, Wallet
 
@@ -55,11 +56,11 @@ class ProjectBillingSettings(models.Model):
 class TopUp(models.Model):
     """One purchase of wallet credits: the split is fixed when it is created (DESIGN.md §3)."""
 
-    class Provider(models.TextChoices):
+    class Provider(TextChoices):
         STRIPE = "stripe"
         SIMULATED = "simulated"
 
-    class Status(models.TextChoices):
+    class Status(TextChoices):
         PENDING = "pending"
         SUCCEEDED = "succeeded"
         FAILED = "failed"
@@ -134,7 +135,7 @@ class TopUpReversal(models.Model):
     in one transaction (billing.services.topups), so nothing of a refunded payment is ever kept.
     """
 
-    class Reason(models.TextChoices):
+    class Reason(TextChoices):
         REFUND = "refund"
         DISPUTE_LOST = "dispute_lost"
 

@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from llmgateway import ids
+from llmgateway.choices import TextChoices
 from llmgateway.models import Project
 
 
@@ -67,7 +68,7 @@ class WebhookEvent(models.Model):
 class WebhookDelivery(models.Model):
     """One event to one endpoint, attempted until it succeeds or the retry schedule runs out."""
 
-    class Status(models.TextChoices):
+    class Status(TextChoices):
         PENDING = "pending"
         SUCCEEDED = "succeeded"
         FAILED = "failed"

@@ -99,7 +99,8 @@ def _resolve(host: str, port: int) -> list[str]:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as error:
         raise WebhookUrlRejected(f"The host {host!r} does not resolve.", param="url") from error
-    addresses = list(dict.fromkeys(info[4][0] for info in infos))
+    # An inet sockaddr starts with the address as a str (typeshed also allows the int of AF_CAN).
+    addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     if not addresses:
         raise WebhookUrlRejected(f"The host {host!r} does not resolve.", param="url")
     return addresses
