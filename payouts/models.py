@@ -7,6 +7,7 @@ from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 
 from llmgateway import ids
+from llmgateway.choices import TextChoices
 from llmgateway.models import Organization, Project
 
 NANOS_PER_CENT = 10_000_000
@@ -83,14 +84,14 @@ class Payout(models.Model):
     failed and canceled give it back.
     """
 
-    class Status(models.TextChoices):
+    class Status(TextChoices):
         PENDING = "pending"
         PROCESSING = "processing"
         PAID = "paid"
         FAILED = "failed"
         CANCELED = "canceled"
 
-    class Trigger(models.TextChoices):
+    class Trigger(TextChoices):
         API = "api"
         AUTOMATIC = "automatic"
         DASHBOARD = "dashboard"
