@@ -22,7 +22,7 @@ from llmgateway.models import Membership, Organization, Project
 DEVELOPER = Membership.Role.DEVELOPER
 ADMIN = Membership.Role.ADMIN
 OWNER = Membership.Role.OWNER
-ROLE_RANK = {DEVELOPER: 1, ADMIN: 2, OWNER: 3}
+ROLE_RANK: dict[str, int] = {DEVELOPER: 1, ADMIN: 2, OWNER: 3}
 MODE_SESSION_KEY = "dashboard_livemode"
 
 

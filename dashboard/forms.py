@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 
@@ -270,7 +271,7 @@ class ActivityFilterForm(forms.Form):
     since = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, models: list[str] = (), **kwargs) -> None:
+    def __init__(self, *args, models: Sequence[str] = (), **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["model"].choices = [("", "any model"), *((name, name) for name in models)]
 

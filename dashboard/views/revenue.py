@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
@@ -41,7 +42,7 @@ def _charts(report: RevenueReport) -> list[dict]:
     def count(value: int) -> str:
         return f"{value:,}"
 
-    specs = [
+    specs: list[tuple[str, str, Callable[[int], str], Callable[..., str]]] = [
         ("requests", "Requests", count, bar_chart_svg),
         ("tokens", "Tokens (input + output)", count, bar_chart_svg),
         ("upstream_cost_nanos", "Upstream cost", usd_display, bar_chart_svg),
