@@ -6,5 +6,5 @@
 - `websocket.py`: the WebSocket chat (`/v1/ws`), with the per-session slots and liveness watch
   of `ws_sessions.py`.
 The two HTTP transports render the same proxy.endpoints Replies, so they answer byte for byte
-alike (tests/gateway/test_asgi_front.py).
+alike (tests/proxy/endpoints/test_asgi_front.py).
 """

@@ -6,7 +6,7 @@ object, the middleware chain, URL resolving, the start/finish signals, the respo
 measured at about a fifth of the server's CPU per request (docs/performance.md). Here those
 requests go to proxy.endpoints directly, and the answer carries what Django's middleware would
 have added to it: the security and X-Frame-Options headers, CORS on these session paths,
-Content-Length. A parity test (tests/gateway/test_asgi_front.py) holds the two paths to the
+Content-Length. A parity test (tests/proxy/endpoints/test_asgi_front.py) holds the two paths to the
 same status, headers and body.
 
 Only the plain case is served here; anything Django has more to say about goes to Django

@@ -12,7 +12,7 @@ from proxy.providers.anthropic import to_anthropic_messages
 from proxy.providers.anthropic_request import tools_plan
 from tests.fakes.anthropic_payloads import IMAGE_TOKENS
 from tests.helpers.providers import run, run_stream
-from tests.proxy.test_anthropic import anthropic  # noqa: F401
+from tests.proxy.providers.test_anthropic import anthropic  # noqa: F401
 
 MODEL = "claude-sonnet-4-5"
 WEATHER = {

@@ -10,9 +10,9 @@ from billing.pricing import cost_nanos
 from llmgateway.money import nanos_to_usd
 from proxy import prompt_bound
 from proxy.requests import MAX_CHAT_CHOICES
-from tests.gateway.test_live_anthropic_tools import live_process_env  # noqa: F401
-from tests.gateway.test_live_openai_fidelity import MESSAGES, MODEL, Payer, _assert_billed
 from tests.helpers.gateway import expected_cost
+from tests.proxy.endpoints.test_live_anthropic_tools import live_process_env  # noqa: F401
+from tests.proxy.endpoints.test_live_openai_fidelity import MESSAGES, MODEL, Payer, _assert_billed
 from wallets.models import Hold
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

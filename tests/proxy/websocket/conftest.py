@@ -1,11 +1,12 @@
-"""Helpers for the WebSocket chat tests: sockets on the real ASGI app, funded sessions."""
+"""Fixtures of the WebSocket chat tests (proxy/transports/websocket.py): funded sessions minted
+from async tests, request logs written at once. Sockets are in tests/helpers/websocket.py."""
 
 from __future__ import annotations
 
 import pytest
 from asgiref.sync import sync_to_async
 
-from tests.gateway.conftest import _log_at_once  # noqa: F401 (an autouse fixture)
+from tests.proxy.endpoints.conftest import _log_at_once  # noqa: F401 (an autouse fixture)
 
 
 @pytest.fixture

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from tests.gateway.test_live_openai_fidelity import Payer
 from tests.helpers.gateway import expected_cost
+from tests.proxy.endpoints.test_live_openai_fidelity import Payer
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

@@ -15,9 +15,9 @@ from pydantic import TypeAdapter
 from llmgateway.money import nanos_to_usd
 from proxy.models import RequestLog
 from proxy.tokens import count_text_tokens
-from tests.gateway.test_live_openai_fidelity import CALL_TOKENS, CALLS, Payer
 from tests.helpers.gateway import expected_cost
 from tests.helpers.money import assert_ledger_ok
+from tests.proxy.endpoints.test_live_openai_fidelity import CALL_TOKENS, CALLS, Payer
 from wallets.models import Hold
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

@@ -1,4 +1,6 @@
-"""Provider adapter tests: loopback fakes, isolated provider configuration, an async runner."""
+"""Fixtures of the provider adapter tests (proxy/providers/): the Anthropic loopback fake and a
+provider configuration isolated from the developer's environment. The async runner is in
+tests/helpers/providers.py."""
 
 from __future__ import annotations
 

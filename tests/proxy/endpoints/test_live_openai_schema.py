@@ -7,9 +7,9 @@ import json
 import httpx
 import pytest
 
-from tests.gateway.test_live_anthropic_tools import live_process_env  # noqa: F401
-from tests.gateway.test_live_openai_fidelity import CALLS, MESSAGES, TOOLS, Payer
 from tests.helpers.openai_schema import assert_matches_openai_schema
+from tests.proxy.endpoints.test_live_anthropic_tools import live_process_env  # noqa: F401
+from tests.proxy.endpoints.test_live_openai_fidelity import CALLS, MESSAGES, TOOLS, Payer
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 MODELS = ["openai/gpt-4o-mini", "anthropic/claude-sonnet-4-5", "test/echo"]

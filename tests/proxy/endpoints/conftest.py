@@ -1,4 +1,6 @@
-"""Fixtures for the OpenAI-compatible endpoints: funded sessions, keys, SSE parsing."""
+"""Fixtures of the OpenAI-compatible endpoint tests (proxy/endpoints.py through the views and the
+ASGI front): request logs written at once, the live processes' environment, a funded test key,
+the Anthropic fake. Helpers are in tests/helpers/gateway.py."""
 
 from __future__ import annotations
 

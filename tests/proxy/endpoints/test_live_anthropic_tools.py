@@ -14,9 +14,9 @@ from llmgateway.money import nanos_to_usd
 from tests.fakes.anthropic_fixture import FAKE_ANTHROPIC_API_KEY
 from tests.fakes.anthropic_payloads import IMAGE_TOKENS
 from tests.fakes.openai_payloads import PNG_1X1
-from tests.gateway.test_live_openai_fidelity import Payer
 from tests.helpers.live import FAKE_OPENAI_API_KEY
 from tests.helpers.money import assert_ledger_ok
+from tests.proxy.endpoints.test_live_openai_fidelity import Payer
 from wallets.models import Hold
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
