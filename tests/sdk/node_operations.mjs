@@ -15,8 +15,12 @@ const gateway = new LLMGateway({
   maxRetries: 0,
   fetch: async (url, init) => {
     sent[current] = [init.method, new URL(url).pathname];
-    const body = init.method === "GET" ? { object: "list", data: [], hasMore: false, nextCursor: null } : {};
-    return new Response(JSON.stringify(body), { status: 200, headers: { "Content-Type": "application/json" } });
+    const body =
+      init.method === "GET" ? { object: "list", data: [], hasMore: false, nextCursor: null } : {};
+    return new Response(JSON.stringify(body), {
+      status: 200,
+      headers: { "Content-Type": "application/json" },
+    });
   },
 });
 

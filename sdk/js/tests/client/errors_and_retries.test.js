@@ -216,3 +216,38 @@ test("the live-balance socket asks for a refused session once, a failed one agai
     failing.close();
   }
 });
+
+test("a session_expired that arrives after another call renewed asks fetchSession no more", async () => {
+  // Two calls leave with the same token; the second's refusal arrives once the first has
+  // already renewed the session: it retries with the new token instead of minting a third.
+  const server = createServer((request, response) => {
+    const token = request.headers.authorization.replace("Bearer ", "");
+    const answer = token === "es_test_old" ? apiError(401, "session_expired") : WALLET;
+    const delay = token === "es_test_old" && request.url.includes("slow") ? 300 : 0;
+    setTimeout(() => {
+      response.writeHead(answer.status, { "Content-Type": "application/json" });
+      response.end(JSON.stringify(answer.body));
+    }, delay);
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  let minted = 0;
+  const client = createClient({
+    baseUrl: `http://127.0.0.1:${server.address().port}`,
+    session: { ...SESSION, sessionToken: "es_test_old" },
+    fetchSession: async () => ({ ...SESSION, sessionToken: `es_test_new_${++minted}` }),
+    pageOrigin: null,
+  });
+  try {
+    const [fast, slow] = await Promise.all([
+      client.request("GET", "/v1/wallet"),
+      client.request("GET", "/v1/wallet?slow"),
+    ]);
+    assert.equal(fast.json.id, "wal_1");
+    assert.equal(slow.json.id, "wal_1");
+    assert.equal(minted, 1);
+    assert.equal(client.session.sessionToken, "es_test_new_1");
+  } finally {
+    client.close();
+    await new Promise((resolve) => server.close(resolve));
+  }
+});

@@ -9,7 +9,14 @@ import { test } from "node:test";
 
 import * as server from "@llmgateway-sdk/server";
 
-const { APIConnectionError, IdempotencyError, LLMGateway, RateLimitError, SignatureVerificationError, UpstreamError } = server;
+const {
+  APIConnectionError,
+  IdempotencyError,
+  LLMGateway,
+  RateLimitError,
+  SignatureVerificationError,
+  UpstreamError,
+} = server;
 const require = createRequire(import.meta.url);
 
 /** A loopback server answering from a list of [status, body, headers?]; records requests. */
@@ -19,17 +26,30 @@ async function scripted(answers) {
     const chunks = [];
     request.on("data", (chunk) => chunks.push(chunk));
     request.on("end", () => {
-      requests.push({ method: request.method, url: request.url, headers: request.headers, body: Buffer.concat(chunks).toString() });
-      const [status, body, headers = {}] = answers[Math.min(requests.length - 1, answers.length - 1)];
-      response.writeHead(status, { "Content-Type": "application/json", ...headers }).end(JSON.stringify(body));
+      requests.push({
+        method: request.method,
+        url: request.url,
+        headers: request.headers,
+        body: Buffer.concat(chunks).toString(),
+      });
+      const [status, body, headers = {}] =
+        answers[Math.min(requests.length - 1, answers.length - 1)];
+      response
+        .writeHead(status, { "Content-Type": "application/json", ...headers })
+        .end(JSON.stringify(body));
     });
   });
   await new Promise((resolve) => http.listen(0, "127.0.0.1", resolve));
-  const gateway = new LLMGateway({ secretKey: "sk_test_x", baseUrl: `http://127.0.0.1:${http.address().port}/v1/` });
+  const gateway = new LLMGateway({
+    secretKey: "sk_test_x",
+    baseUrl: `http://127.0.0.1:${http.address().port}/v1/`,
+  });
   return { gateway, requests, close: () => http.close() };
 }
 
-const error = (code, type = "api_error") => ({ error: { type, code, message: `it is ${code}`, param: null } });
+const error = (code, type = "api_error") => ({
+  error: { type, code, message: `it is ${code}`, param: null },
+});
 const wallet = { id: "wal_1", balance: "1.00" };
 
 test("the CommonJS and ES module entry points are one implementation", () => {
@@ -65,7 +85,10 @@ test("an unkeyed write is never resent; a keyed one is, with the same key", asyn
   } finally {
     unkeyed.close();
   }
-  const keyed = await scripted([[502, error("upstream_error")], [201, { id: "cre_1", amount: "1.00" }]]);
+  const keyed = await scripted([
+    [502, error("upstream_error")],
+    [201, { id: "cre_1", amount: "1.00" }],
+  ]);
   try {
     const credit = await keyed.gateway.wallets.credit("wal_1", { amount: "1.00" });
     assert.equal(credit.replayed, false);
@@ -84,7 +107,9 @@ test("errors are chosen by code, then status, with the answer's fields", async (
     [409, error("idempotency_conflict", "invalid_request_error"), { "X-Request-Id": "req_1" }],
   ]);
   try {
-    const failure = await gateway.wallets.credit("wal_1", { amount: "1", idempotencyKey: "k" }).catch((caught) => caught);
+    const failure = await gateway.wallets
+      .credit("wal_1", { amount: "1", idempotencyKey: "k" })
+      .catch((caught) => caught);
     assert.ok(failure instanceof IdempotencyError);
     assert.deepEqual(
       [failure.status, failure.code, failure.type, failure.requestId, failure.message],
@@ -107,7 +132,11 @@ test("errors are chosen by code, then status, with the answer's fields", async (
 test("no answer at all is an APIConnectionError", async () => {
   const { gateway, close } = await scripted([[200, {}]]);
   close();
-  const offline = new LLMGateway({ secretKey: "sk_test_x", baseUrl: gateway.baseUrl, maxRetries: 0 });
+  const offline = new LLMGateway({
+    secretKey: "sk_test_x",
+    baseUrl: gateway.baseUrl,
+    maxRetries: 0,
+  });
   await assert.rejects(offline.balance.get(), APIConnectionError);
 });
 
@@ -117,7 +146,10 @@ test("the secret key is required, never an es_ token, and never printed", async 
   delete process.env.LLMGATEWAY_API_KEY;
   try {
     // Reported by the first call: a build may import the module that makes the client.
-    await assert.rejects(new LLMGateway({ baseUrl: "http://127.0.0.1:9" }).balance.get(), /secretKey/);
+    await assert.rejects(
+      new LLMGateway({ baseUrl: "http://127.0.0.1:9" }).balance.get(),
+      /secretKey/,
+    );
     assert.throws(() => new LLMGateway({ secretKey: "es_test_abc" }), /browser/);
     const gateway = new LLMGateway({ secretKey: "sk_test_secret_value" });
     assert.ok(!JSON.stringify(gateway).includes("sk_test_secret_value"));
@@ -128,15 +160,45 @@ test("the secret key is required, never an es_ token, and never printed", async 
 
 test("webhook signatures: the Python SDK's scheme, several v1 values, malformed headers", () => {
   const secret = "whsec_test";
-  const body = JSON.stringify({ id: "evt_1", type: "wallet.credited", created: 1, livemode: false, data: {} });
+  const body = JSON.stringify({
+    id: "evt_1",
+    type: "wallet.credited",
+    created: 1,
+    livemode: false,
+    data: {},
+  });
   const now = Math.floor(Date.now() / 1000);
   const sign = (key, at = now) => createHmac("sha256", key).update(`${at}.${body}`).digest("hex");
-  const event = server.constructEvent(body, `t=${now},v1=${sign("whsec_old")},v1=${sign(secret)}`, secret);
+  const event = server.constructEvent(
+    body,
+    `t=${now},v1=${sign("whsec_old")},v1=${sign(secret)}`,
+    secret,
+  );
   assert.equal(event.id, "evt_1");
-  assert.equal(new LLMGateway({ secretKey: "sk_test_x" }).webhooks.SIGNATURE_HEADER, "LLMGateway-Signature");
-  for (const header of [undefined, "", `v1=${sign(secret)}`, `t=${now}`, `t=soon,v1=${sign(secret)}`, `t=${now},v1=zz`]) {
-    assert.throws(() => server.verifyHeader(body, header, secret), SignatureVerificationError, String(header));
+  assert.equal(
+    new LLMGateway({ secretKey: "sk_test_x" }).webhooks.SIGNATURE_HEADER,
+    "LLMGateway-Signature",
+  );
+  for (const header of [
+    undefined,
+    "",
+    `v1=${sign(secret)}`,
+    `t=${now}`,
+    `t=soon,v1=${sign(secret)}`,
+    `t=${now},v1=zz`,
+  ]) {
+    assert.throws(
+      () => server.verifyHeader(body, header, secret),
+      SignatureVerificationError,
+      String(header),
+    );
   }
-  assert.throws(() => server.verifyHeader(body, `t=${now + 400},v1=${sign(secret, now + 400)}`, secret), /in the future/);
-  assert.throws(() => server.verifyHeader(JSON.parse(body), `t=${now},v1=${sign(secret)}`, secret), TypeError);
+  assert.throws(
+    () => server.verifyHeader(body, `t=${now + 400},v1=${sign(secret, now + 400)}`, secret),
+    /in the future/,
+  );
+  assert.throws(
+    () => server.verifyHeader(JSON.parse(body), `t=${now},v1=${sign(secret)}`, secret),
+    TypeError,
+  );
 });

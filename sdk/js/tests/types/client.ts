@@ -1,5 +1,10 @@
 // The browser client's types (tsc --noEmit, strict).
-import { LLMGatewayError, createClient, isRetryable, type StreamResult } from "@llmgateway-sdk/client";
+import {
+  LLMGatewayError,
+  createClient,
+  isRetryable,
+  type StreamResult,
+} from "@llmgateway-sdk/client";
 
 const client = createClient({
   baseUrl: "https://gateway.example",
@@ -7,9 +12,15 @@ const client = createClient({
 });
 
 export async function chatExample(): Promise<StreamResult | string> {
-  const reply = await client.chat({ model: "test/echo", messages: [{ role: "user", content: "Hi" }] });
+  const reply = await client.chat({
+    model: "test/echo",
+    messages: [{ role: "user", content: "Hi" }],
+  });
   const text: string | null | undefined = reply.choices[0]?.message.content;
-  const stream = client.stream({ model: "test/echo", messages: [{ role: "user", content: "Hi" }] }, { transport: "websocket" });
+  const stream = client.stream(
+    { model: "test/echo", messages: [{ role: "user", content: "Hi" }] },
+    { transport: "websocket" },
+  );
   let streamed = "";
   for await (const delta of stream) streamed += delta;
   const stop = client.onBalance((balance: string) => void balance);
@@ -20,7 +31,8 @@ export async function chatExample(): Promise<StreamResult | string> {
   try {
     return await stream.result;
   } catch (error) {
-    if (error instanceof LLMGatewayError && !isRetryable(error)) return `${error.code} ${error.status}`;
+    if (error instanceof LLMGatewayError && !isRetryable(error))
+      return `${error.code} ${error.status}`;
     return `${text} ${streamed} ${wallet.balance} ${reply.x_llmgateway.cost}`;
   }
 }

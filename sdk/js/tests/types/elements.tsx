@@ -9,14 +9,25 @@ import {
   useChat,
   useLLMGatewayClient,
 } from "@llmgateway-sdk/elements";
-import { LLMGatewayChatElement, LLMGatewayProviderElement } from "@llmgateway-sdk/elements/web-components";
+import {
+  LLMGatewayChatElement,
+  LLMGatewayProviderElement,
+} from "@llmgateway-sdk/elements/web-components";
 import type { ReactElement } from "react";
 
 export function Page(): ReactElement {
   return (
-    <LLMGatewayProvider baseUrl="https://gateway.example" fetchSession="/api/llmgateway/session" test>
+    <LLMGatewayProvider
+      baseUrl="https://gateway.example"
+      fetchSession="/api/llmgateway/session"
+      test
+    >
       <CreditBalance>Your AI credits</CreditBalance>
-      <Chat model="test/echo" placeholder="Ask anything…" onReply={(reply) => console.log(reply.cost)} />
+      <Chat
+        model="test/echo"
+        placeholder="Ask anything…"
+        onReply={(reply) => console.log(reply.cost)}
+      />
       <BuyCredits amount={10} onCredited={(topUp) => console.log(topUp.netCredit)} />
       <Balance />
     </LLMGatewayProvider>
@@ -28,13 +39,15 @@ function Balance(): ReactElement {
   const { messages, send, streaming, cost } = useChat({ model: "test/echo" });
   const client = useLLMGatewayClient();
   void [messages, send, streaming, cost, client?.session];
-  if (error) return <p role="alert">{error.code === "customer_blocked" ? "Blocked" : errorText(error)}</p>;
+  if (error)
+    return <p role="alert">{error.code === "customer_blocked" ? "Blocked" : errorText(error)}</p>;
   return <span>{balance ?? "…"}</span>;
 }
 
 export function webComponents(): string | undefined {
   const provider = document.querySelector("llmgateway-provider");
-  if (provider instanceof LLMGatewayProviderElement) provider.fetchSession = async () => "es_test_x";
+  if (provider instanceof LLMGatewayProviderElement)
+    provider.fetchSession = async () => "es_test_x";
   const chat: LLMGatewayChatElement | null = document.querySelector("llmgateway-chat");
   chat?.addEventListener("llmgateway-reply", (event) => console.log(event.detail.cost));
   return chat?.messages[0]?.content;

@@ -4,7 +4,10 @@ import server = require("@llmgateway-sdk/server");
 const gateway = new server.LLMGateway({ secretKey: "sk_test_x" });
 
 async function mint(externalId: string): Promise<string> {
-  const session = await gateway.sessions.create({ customer: { externalId }, scope: { models: ["test/echo"] } });
+  const session = await gateway.sessions.create({
+    customer: { externalId },
+    scope: { models: ["test/echo"] },
+  });
   return session.sessionToken;
 }
 

@@ -30,7 +30,10 @@ export async function seedExample(userId: string): Promise<Response> {
 
 export async function walletExample(walletId: string): Promise<string[]> {
   try {
-    const credit = await gateway.wallets.credit(walletId, { amount: "5.00", idempotencyKey: "order_1" });
+    const credit = await gateway.wallets.credit(walletId, {
+      amount: "5.00",
+      idempotencyKey: "order_1",
+    });
     const replayed: boolean = credit.replayed;
     void replayed;
   } catch (error) {
@@ -47,7 +50,8 @@ export async function walletExample(walletId: string): Promise<string[]> {
   const page = await gateway.wallets.ledger(walletId);
   const next = await page.nextPage();
   types.push(String(next?.data.length ?? 0), String(page.hasMore));
-  for await (const customer of gateway.customers.list({ limit: 100 })) types.push(customer.externalId);
+  for await (const customer of gateway.customers.list({ limit: 100 }))
+    types.push(customer.externalId);
   const wallet = await gateway.wallets.get(walletId);
   types.push(wallet.balance, (await gateway.balance.get()).marginAvailable);
   return types;
@@ -60,7 +64,10 @@ export async function topUpExample(session: Session): Promise<string> {
 }
 
 export async function endpointsExample(): Promise<string | null | undefined> {
-  const endpoint = await gateway.webhookEndpoints.create({ url: "https://app.example/hooks", events: ["wallet.credited"] });
+  const endpoint = await gateway.webhookEndpoints.create({
+    url: "https://app.example/hooks",
+    events: ["wallet.credited"],
+  });
   await gateway.webhookEndpoints.delete(endpoint.id);
   await gateway.payouts.create({ amount: "10.00" });
   await gateway.connect.onboarding({ returnUrl: "https://app.example/done" });
@@ -69,11 +76,16 @@ export async function endpointsExample(): Promise<string | null | undefined> {
   return endpoint.secret;
 }
 
-export function webhookExample(body: Buffer, header: string | string[] | undefined): WebhookEvent | null {
+export function webhookExample(
+  body: Buffer,
+  header: string | string[] | undefined,
+): WebhookEvent | null {
   try {
     const event = gateway.webhooks.constructEvent(body, header, "whsec_x", { tolerance: 300 });
     gateway.webhooks.verify(body, header, "whsec_x");
-    return event.type === "wallet.credited" ? event : constructEvent(body.toString(), header, "whsec_x");
+    return event.type === "wallet.credited"
+      ? event
+      : constructEvent(body.toString(), header, "whsec_x");
   } catch (error) {
     if (error instanceof SignatureVerificationError) return null;
     throw error;

@@ -176,8 +176,16 @@ export interface LLMGatewayClient {
   ): Promise<{ json: unknown; billing: Billing }>;
   chat(params: ChatParams): Promise<ChatCompletion>;
   stream(params: ChatParams, options?: { transport?: Transport; signal?: AbortSignal }): ChatStream;
-  images(params: { model: string; prompt: string; [field: string]: unknown }): Promise<{ data: unknown[]; x_llmgateway: Billing; [field: string]: unknown }>;
-  embeddings(params: { model: string; input: string | string[]; [field: string]: unknown }): Promise<{ data: unknown[]; x_llmgateway: Billing; [field: string]: unknown }>;
+  images(params: {
+    model: string;
+    prompt: string;
+    [field: string]: unknown;
+  }): Promise<{ data: unknown[]; x_llmgateway: Billing; [field: string]: unknown }>;
+  embeddings(params: {
+    model: string;
+    input: string | string[];
+    [field: string]: unknown;
+  }): Promise<{ data: unknown[]; x_llmgateway: Billing; [field: string]: unknown }>;
   models(): Promise<{ object: "list"; data: Array<{ id: string; [field: string]: unknown }> }>;
   balance(): Promise<WalletView>;
   topUp(amount: string | number): Promise<TopUp>;

@@ -226,6 +226,13 @@ class Client {
     return this._fetchSession();
   }
 
+  // After the gateway said session_expired to a call made with `token`: a new session through
+  // fetchSession, unless another call already replaced that token (then the new one is used).
+  _renewExpired(token) {
+    if (this._session && this._session.sessionToken !== token) return Promise.resolve();
+    return this._renew(() => this._sessionFromHook());
+  }
+
   // One renewal at a time: concurrent requests that all see an old token wait for the same one.
   _renew(obtain) {
     if (!this._renewing) {
@@ -288,8 +295,8 @@ class Client {
 
   // --- HTTP -------------------------------------------------------------------------------
 
-  async _send(method, path, body, { signal } = {}) {
-    const headers = { Authorization: `Bearer ${await this.token()}` };
+  async _send(token, method, path, body, { signal } = {}) {
+    const headers = { Authorization: `Bearer ${token}` };
     if (body !== undefined) headers["Content-Type"] = "application/json";
     this._warnAboutOrigin();
     return this._call(`${this.baseUrl}${path}`, {
@@ -316,14 +323,14 @@ class Client {
 
   // A response that is OK, after at most one retry with a new session on session_expired.
   async _responseOnce(method, path, body, options) {
-    let response = await this._send(method, path, body, options);
+    let token = await this.token();
+    let response = await this._send(token, method, path, body, options);
     if (response.ok) return response;
     let error = await errorFromResponse(response);
     if (error.code === "session_expired" && this._fetchSession) {
-      const expired = this._session;
-      // Another request may already have replaced it; if not, only fetchSession can help.
-      if (this._session === expired) await this._renew(() => this._sessionFromHook());
-      response = await this._send(method, path, body, options);
+      await this._renewExpired(token);
+      token = await this.token();
+      response = await this._send(token, method, path, body, options);
       if (response.ok) return response;
       error = await errorFromResponse(response);
     }
@@ -444,12 +451,13 @@ class Client {
     let retried = false;
     for (;;) {
       await socket.ready();
+      const token = socket.token;
       try {
         return await socket.chat(id, params, chatStream, signal);
       } catch (error) {
         if (error.code !== "session_expired" || retried || !this._fetchSession) throw error;
         retried = true;
-        await this._renew(() => this._sessionFromHook());
+        await this._renewExpired(token);
       }
     }
   }
@@ -636,6 +644,7 @@ class GatewaySocket {
     this.attempt = 0;
     this.reconnectTimer = null;
     this.refreshTimer = null;
+    this.token = null; // the session token the open socket authenticated with
   }
 
   get url() {
@@ -671,7 +680,7 @@ class GatewaySocket {
         // An expired session is renewed once through fetchSession, as for HTTP.
         if (error.code !== "session_expired" || renewed || !this.client._fetchSession) throw error;
         renewed = true;
-        await this.client._renew(() => this.client._sessionFromHook());
+        await this.client._renewExpired(token);
         token = this.client._session.sessionToken;
       }
     }
@@ -694,6 +703,7 @@ class GatewaySocket {
         if (!authenticated) {
           if (message.type === "session.ready") {
             authenticated = true;
+            this.token = token;
             this.attempt = 0;
             this._scheduleRefresh();
             this.client._noteBalance(message.balance);

@@ -1,5 +1,11 @@
 // Types of elements.js: the Web Components (importing it defines the custom elements).
-import type { LLMGatewayClient, LLMGatewayError, SessionInput, StreamResult, TopUp } from "./client.js";
+import type {
+  LLMGatewayClient,
+  LLMGatewayError,
+  SessionInput,
+  StreamResult,
+  TopUp,
+} from "./client.js";
 
 export { LLMGatewayError, createClient } from "./client.js";
 

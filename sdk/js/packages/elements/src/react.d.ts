@@ -14,7 +14,14 @@ import type {
 
 export { LLMGatewayError, createClient, isRetryable } from "./client.js";
 export { errorText } from "./elements.js";
-export type { LLMGatewayClient, SessionInput, StreamResult, TopUp, Transport, Usd } from "./client.js";
+export type {
+  LLMGatewayClient,
+  SessionInput,
+  StreamResult,
+  TopUp,
+  Transport,
+  Usd,
+} from "./client.js";
 
 export interface LLMGatewayProviderProps {
   /** Your backend's session route (a URL the provider POSTs to), or an async function resolving to the session JSON. */

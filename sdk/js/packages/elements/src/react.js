@@ -70,7 +70,10 @@ export function LLMGatewayProvider({ fetchSession, session, baseUrl, transport, 
   const route = typeof fetchSession === "string" ? fetchSession : undefined;
   return createElement(
     "llmgateway-provider",
-    { ref, ...attributes({ "base-url": baseUrl, "fetch-session": route, transport, test }) },
+    {
+      ref,
+      ...attributes({ "base-url": baseUrl, "fetch-session": route, transport, test }),
+    },
     createElement(ClientContext.Provider, { value: client }, children),
   );
 }

@@ -5,7 +5,19 @@
 
 /** Base class of every error this SDK throws for an API call. */
 class LLMGatewayError extends Error {
-  constructor(message, { status = null, code = null, type = null, param = null, requestId = null, headers = {}, body = null, cause } = {}) {
+  constructor(
+    message,
+    {
+      status = null,
+      code = null,
+      type = null,
+      param = null,
+      requestId = null,
+      headers = {},
+      body = null,
+      cause,
+    } = {},
+  ) {
     super(message, cause === undefined ? undefined : { cause });
     this.name = new.target.name;
     this.status = status;
@@ -109,7 +121,10 @@ function errorClassFor(status, code) {
 
 /** The error for a non-2xx answer (`body`: its parsed JSON, or null; `headers`: lower-cased). */
 function errorFromResponse({ status, body, headers, text = "" }) {
-  const error = body && typeof body === "object" && body.error && typeof body.error === "object" ? body.error : {};
+  const error =
+    body && typeof body === "object" && body.error && typeof body.error === "object"
+      ? body.error
+      : {};
   const code = typeof error.code === "string" ? error.code : null;
   const message = error.message || text.trim().slice(0, 500) || `HTTP ${status}`;
   const ErrorClass = errorClassFor(status, code);

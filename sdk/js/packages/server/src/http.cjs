@@ -24,7 +24,12 @@ const MAX_RETRY_AFTER_MS = 60_000;
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
 const IDEMPOTENT_METHODS = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 // Errors of a connection that never opened: nothing was sent, so even a POST may be resent.
-const NOT_CONNECTED_CODES = new Set(["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "UND_ERR_CONNECT_TIMEOUT"]);
+const NOT_CONNECTED_CODES = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "UND_ERR_CONNECT_TIMEOUT",
+]);
 
 /** A key for a write that must never apply twice, when the caller gave none. */
 function newIdempotencyKey() {
@@ -33,7 +38,9 @@ function newIdempotencyKey() {
 
 /** An id as one URL path segment (`ext:user 1` → `ext:user%201`). */
 function pathSegment(value) {
-  if (typeof value !== "string" || !value) throw new TypeError("an object id must be a non-empty string");
+  if (typeof value !== "string" || !value) {
+    throw new TypeError("an object id must be a non-empty string");
+  }
   return encodeURIComponent(value).replaceAll("%3A", ":").replaceAll("%40", "@");
 }
 
@@ -54,7 +61,9 @@ function usdString(amount) {
 
 /** `{a: undefined, b: 1}` → `{b: 1}`: absent and null mean the same to the API. */
 function dropEmpty(values) {
-  return Object.fromEntries(Object.entries(values).filter(([, value]) => value !== undefined && value !== null));
+  return Object.fromEntries(
+    Object.entries(values).filter(([, value]) => value !== undefined && value !== null),
+  );
 }
 
 function sleep(milliseconds) {
@@ -64,7 +73,9 @@ function sleep(milliseconds) {
 /** Milliseconds to wait before retry number `attempt + 1`, or null: don't retry. */
 function retryDelayMs(attempt, headers) {
   const retryAfter = headers ? retryAfterSeconds(headers) : null;
-  if (retryAfter !== null) return retryAfter * 1000 <= MAX_RETRY_AFTER_MS ? retryAfter * 1000 : null;
+  if (retryAfter !== null) {
+    return retryAfter * 1000 <= MAX_RETRY_AFTER_MS ? retryAfter * 1000 : null;
+  }
   const backoff = Math.min(INITIAL_RETRY_DELAY_MS * 2 ** attempt, MAX_RETRY_DELAY_MS);
   return backoff * (0.5 + Math.random() / 2); // jitter: clients failing together don't retry together
 }
@@ -79,20 +90,34 @@ function lowerCaseHeaders(headers) {
 
 /** The settings and the request loop a client shares with its resources. */
 class Transport {
-  constructor({ secretKey, baseUrl, timeoutMs = DEFAULT_TIMEOUT_MS, maxRetries = DEFAULT_MAX_RETRIES, fetch: fetchImpl } = {}) {
+  constructor({
+    secretKey,
+    baseUrl,
+    timeoutMs = DEFAULT_TIMEOUT_MS,
+    maxRetries = DEFAULT_MAX_RETRIES,
+    fetch: fetchImpl,
+  } = {}) {
     // A missing key is reported by the first call, not here: a framework's build imports the
     // module that makes the client (Next.js collecting a route) where no secret is set.
-    const key = secretKey || process.env.LLMGATEWAY_SECRET_KEY || process.env.LLMGATEWAY_API_KEY || null;
+    const key =
+      secretKey || process.env.LLMGATEWAY_SECRET_KEY || process.env.LLMGATEWAY_API_KEY || null;
     if (key?.startsWith("es_")) {
-      throw new TypeError("an es_ session token belongs in the browser; the server SDK needs a secret key");
+      throw new TypeError(
+        "an es_ session token belongs in the browser; the server SDK needs a secret key",
+      );
     }
-    if (!Number.isInteger(maxRetries) || maxRetries < 0) throw new TypeError("maxRetries must be 0 or more");
-    const base = baseUrl || process.env.LLMGATEWAY_BASE_URL || process.env.LLMGATEWAY_URL || DEFAULT_BASE_URL;
+    if (!Number.isInteger(maxRetries) || maxRetries < 0) {
+      throw new TypeError("maxRetries must be 0 or more");
+    }
+    const base =
+      baseUrl || process.env.LLMGATEWAY_BASE_URL || process.env.LLMGATEWAY_URL || DEFAULT_BASE_URL;
     this.baseUrl = base.replace(/\/+$/, "").replace(/\/v1$/, "");
     this.timeoutMs = timeoutMs;
     this.maxRetries = maxRetries;
     this._fetch = fetchImpl || globalThis.fetch;
-    if (typeof this._fetch !== "function") throw new TypeError("no fetch: use Node 18+ or pass { fetch }");
+    if (typeof this._fetch !== "function") {
+      throw new TypeError("no fetch: use Node 18+ or pass { fetch }");
+    }
     // Not enumerable: printing or serializing the client never shows the key.
     Object.defineProperty(this, "_secretKey", { value: key, enumerable: false });
   }
@@ -104,19 +129,25 @@ class Transport {
    */
   async send(operation) {
     const authorization = this._authorization(operation.token);
-    const retryable = IDEMPOTENT_METHODS.has(operation.method) || operation.idempotencyKey !== undefined;
+    const retryable =
+      IDEMPOTENT_METHODS.has(operation.method) || operation.idempotencyKey !== undefined;
     for (let attempt = 0; ; attempt += 1) {
       let response;
       try {
         response = await this._fetchOnce(operation, authorization);
       } catch (error) {
         const neverConnected = NOT_CONNECTED_CODES.has(error?.cause?.code);
-        const delay = attempt < this.maxRetries && (retryable || neverConnected) ? retryDelayMs(attempt, null) : null;
+        const delay =
+          attempt < this.maxRetries && (retryable || neverConnected)
+            ? retryDelayMs(attempt, null)
+            : null;
         if (delay === null) throw connectionError(error);
         await sleep(delay);
         continue;
       }
-      if (response.ok) return { status: response.status, body: await jsonBody(response, operation) };
+      if (response.ok) {
+        return { status: response.status, body: await jsonBody(response, operation) };
+      }
       const headers = lowerCaseHeaders(response.headers);
       const delay =
         attempt < this.maxRetries && retryable && RETRYABLE_STATUSES.has(response.status)
@@ -130,7 +161,12 @@ class Transport {
         } catch {
           // not JSON: a proxy's error page
         }
-        throw errorFromResponse({ status: response.status, body, headers, text: body === null ? text : "" });
+        throw errorFromResponse({
+          status: response.status,
+          body,
+          headers,
+          text: body === null ? text : "",
+        });
       }
       await response.body?.cancel();
       await sleep(delay);
@@ -138,14 +174,24 @@ class Transport {
   }
 
   _authorization(token) {
-    const key = token || this._secretKey || process.env.LLMGATEWAY_SECRET_KEY || process.env.LLMGATEWAY_API_KEY;
-    if (!key) throw new TypeError("pass { secretKey } (or set LLMGATEWAY_SECRET_KEY): a sk_test_/sk_live_ key");
+    const key =
+      token ||
+      this._secretKey ||
+      process.env.LLMGATEWAY_SECRET_KEY ||
+      process.env.LLMGATEWAY_API_KEY;
+    if (!key) {
+      throw new TypeError(
+        "pass { secretKey } (or set LLMGATEWAY_SECRET_KEY): a sk_test_/sk_live_ key",
+      );
+    }
     return `Bearer ${key}`;
   }
 
   _fetchOnce({ method, path, query, body, idempotencyKey }, authorization) {
     const url = new URL(this.baseUrl + path);
-    for (const [name, value] of Object.entries(dropEmpty(query || {}))) url.searchParams.set(name, String(value));
+    for (const [name, value] of Object.entries(dropEmpty(query || {}))) {
+      url.searchParams.set(name, String(value));
+    }
     const headers = {
       Authorization: authorization,
       Accept: "application/json",
@@ -183,4 +229,11 @@ function connectionError(error) {
   return new APIConnectionError(`Could not reach the LLM gateway: ${reason}`, { cause: error });
 }
 
-module.exports = { Transport, dropEmpty, newIdempotencyKey, pathSegment, usdString, DEFAULT_BASE_URL };
+module.exports = {
+  Transport,
+  dropEmpty,
+  newIdempotencyKey,
+  pathSegment,
+  usdString,
+  DEFAULT_BASE_URL,
+};

@@ -6,7 +6,13 @@
 const errors = require("./errors.cjs");
 const { LLMGateway } = require("./client.cjs");
 const { Page, PagePromise } = require("./pagination.cjs");
-const { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, Webhooks, constructEvent, verifyHeader } = require("./webhooks.cjs");
+const {
+  DEFAULT_TOLERANCE_SECONDS,
+  SIGNATURE_HEADER,
+  Webhooks,
+  constructEvent,
+  verifyHeader,
+} = require("./webhooks.cjs");
 const { VERSION } = require("./version.cjs");
 
 module.exports = {

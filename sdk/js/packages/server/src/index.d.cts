@@ -189,11 +189,7 @@ export interface ConnectStatus {
 }
 
 export type WebhookEventType =
-  | "wallet.credited"
-  | "wallet.low_balance"
-  | "wallet.refunded"
-  | "payout.paid"
-  | "payout.failed";
+  "wallet.credited" | "wallet.low_balance" | "wallet.refunded" | "payout.paid" | "payout.failed";
 
 export interface WebhookEndpoint {
   id: string;
@@ -245,7 +241,9 @@ export declare class PagePromise<T> implements PromiseLike<Page<T>>, AsyncIterab
     onFulfilled?: ((page: Page<T>) => A | PromiseLike<A>) | null,
     onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
   ): Promise<A | B>;
-  catch<B = never>(onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null): Promise<Page<T> | B>;
+  catch<B = never>(
+    onRejected?: ((reason: unknown) => B | PromiseLike<B>) | null,
+  ): Promise<Page<T> | B>;
   finally(onFinally?: (() => void) | null): Promise<Page<T>>;
   [Symbol.asyncIterator](): AsyncIterator<T>;
 }
@@ -262,10 +260,20 @@ declare class Customers {
   list(params?: ListParams & { email?: string }): PagePromise<Customer>;
   /** `customerId`: cus_… or `ext:<your external id>`. */
   get(customerId: string): Promise<Customer>;
-  create(params: { externalId: string; email?: string; name?: string; metadata?: Record<string, unknown> }): Promise<Customer>;
+  create(params: {
+    externalId: string;
+    email?: string;
+    name?: string;
+    metadata?: Record<string, unknown>;
+  }): Promise<Customer>;
   update(
     customerId: string,
-    params: { email?: string; name?: string; status?: "active" | "blocked"; metadata?: Record<string, unknown> },
+    params: {
+      email?: string;
+      name?: string;
+      status?: "active" | "blocked";
+      metadata?: Record<string, unknown>;
+    },
   ): Promise<Customer>;
   block(customerId: string): Promise<Customer>;
   unblock(customerId: string): Promise<Customer>;
@@ -274,7 +282,10 @@ declare class Customers {
 declare class Wallets {
   private constructor();
   get(walletId: string): Promise<Wallet>;
-  credit(walletId: string, params: { amount: Amount; reason?: string; idempotencyKey?: string }): Promise<WalletCredit>;
+  credit(
+    walletId: string,
+    params: { amount: Amount; reason?: string; idempotencyKey?: string },
+  ): Promise<WalletCredit>;
   ledger(walletId: string, params?: ListParams): PagePromise<LedgerEntry>;
 }
 
@@ -282,7 +293,10 @@ declare class TopUps {
   private constructor();
   create(params: { session: SessionLike; amount: Amount }): Promise<TopUp>;
   get(topUpId: string, params: { session: SessionLike }): Promise<TopUp>;
-  simulate(topUpId: string, params: { session: SessionLike; outcome?: "succeeded" | "failed" }): Promise<TopUp>;
+  simulate(
+    topUpId: string,
+    params: { session: SessionLike; outcome?: "succeeded" | "failed" },
+  ): Promise<TopUp>;
 }
 
 declare class BalanceResource {
@@ -310,7 +324,10 @@ declare class Connect {
 
 declare class WebhookEndpoints {
   private constructor();
-  create(params: { url: string; events?: readonly (WebhookEventType | (string & {}))[] }): Promise<WebhookEndpoint>;
+  create(params: {
+    url: string;
+    events?: readonly (WebhookEventType | (string & {}))[];
+  }): Promise<WebhookEndpoint>;
   list(params?: ListParams): PagePromise<WebhookEndpoint>;
   get(endpointId: string): Promise<WebhookEndpoint>;
   delete(endpointId: string): Promise<DeletedObject>;
@@ -327,8 +344,18 @@ export interface VerifyOptions {
 
 export declare class Webhooks {
   readonly SIGNATURE_HEADER: "LLMGateway-Signature";
-  verify(payload: WebhookPayload, header: WebhookHeader, secret: string, options?: VerifyOptions): void;
-  verifyHeader(payload: WebhookPayload, header: WebhookHeader, secret: string, options?: VerifyOptions): void;
+  verify(
+    payload: WebhookPayload,
+    header: WebhookHeader,
+    secret: string,
+    options?: VerifyOptions,
+  ): void;
+  verifyHeader(
+    payload: WebhookPayload,
+    header: WebhookHeader,
+    secret: string,
+    options?: VerifyOptions,
+  ): void;
   constructEvent<Data = Record<string, unknown>>(
     payload: WebhookPayload,
     header: WebhookHeader,
@@ -357,7 +384,11 @@ export declare class LLMGateway {
   request<T = unknown>(
     method: string,
     path: `/${string}`,
-    options?: { query?: Record<string, string | number | boolean | null | undefined>; body?: unknown; idempotencyKey?: string },
+    options?: {
+      query?: Record<string, string | number | boolean | null | undefined>;
+      body?: unknown;
+      idempotencyKey?: string;
+    },
   ): Promise<T>;
 }
 

@@ -16,7 +16,10 @@ class Resource {
   }
 
   _list(path, query) {
-    return paginate((cursor) => this._call({ method: "GET", path, query: { ...query, cursor } }), query.cursor);
+    return paginate(
+      (cursor) => this._call({ method: "GET", path, query: { ...query, cursor } }),
+      query.cursor,
+    );
   }
 }
 
@@ -24,7 +27,9 @@ class Resource {
 function sessionToken(session) {
   const token = typeof session === "string" ? session : session?.sessionToken;
   if (!token || !String(token).startsWith("es_")) {
-    throw new TypeError("pass the session (or its sessionToken, es_…) that sessions.create returned");
+    throw new TypeError(
+      "pass the session (or its sessionToken, es_…) that sessions.create returned",
+    );
   }
   return token;
 }
@@ -57,7 +62,11 @@ class Sessions extends Resource {
 
   /** Exchange a session's token for a new one (scope and spend carry over; the old token stops working). */
   refresh(session) {
-    return this._call({ method: "POST", path: "/v1/sessions/refresh", token: sessionToken(session) });
+    return this._call({
+      method: "POST",
+      path: "/v1/sessions/refresh",
+      token: sessionToken(session),
+    });
   }
 
   /** Revoke at once: the session's token is refused from the next request on. */
@@ -111,7 +120,12 @@ class Wallets extends Resource {
     const key = idempotencyKey ?? newIdempotencyKey();
     const body = dropEmpty({ amount: usdString(amount), reason, idempotencyKey: key });
     const path = `/v1/wallets/${pathSegment(walletId)}/credits`;
-    const { status, body: credit } = await this._transport.send({ method: "POST", path, body, idempotencyKey: key });
+    const { status, body: credit } = await this._transport.send({
+      method: "POST",
+      path,
+      body,
+      idempotencyKey: key,
+    });
     return { ...credit, replayed: status === 200 };
   }
 
@@ -125,7 +139,12 @@ class TopUps extends Resource {
   /** A top-up of the session's wallet (`amount` USD): the end user then pays it (Stripe or simulated). */
   create({ session, amount } = {}) {
     const body = { amount: usdString(amount) };
-    return this._call({ method: "POST", path: "/v1/wallet/top-ups", body, token: sessionToken(session) });
+    return this._call({
+      method: "POST",
+      path: "/v1/wallet/top-ups",
+      body,
+      token: sessionToken(session),
+    });
   }
 
   get(topUpId, { session } = {}) {
@@ -207,8 +226,21 @@ class WebhookEndpoints extends Resource {
   }
 
   delete(endpointId) {
-    return this._call({ method: "DELETE", path: `/v1/webhook-endpoints/${pathSegment(endpointId)}` });
+    return this._call({
+      method: "DELETE",
+      path: `/v1/webhook-endpoints/${pathSegment(endpointId)}`,
+    });
   }
 }
 
-module.exports = { ApiKeys, Balance, Connect, Customers, Payouts, Sessions, TopUps, Wallets, WebhookEndpoints };
+module.exports = {
+  ApiKeys,
+  Balance,
+  Connect,
+  Customers,
+  Payouts,
+  Sessions,
+  TopUps,
+  Wallets,
+  WebhookEndpoints,
+};

@@ -33,12 +33,17 @@ function parseHeader(header) {
     }
   }
   if (timestamp === null) {
-    throw new SignatureVerificationError(`The ${SIGNATURE_HEADER} header has no timestamp (t=…).`, { header });
-  }
-  if (signatures.length === 0) {
-    throw new SignatureVerificationError(`The ${SIGNATURE_HEADER} header has no ${SIGNATURE_SCHEME}=… signature.`, {
+    throw new SignatureVerificationError(`The ${SIGNATURE_HEADER} header has no timestamp (t=…).`, {
       header,
     });
+  }
+  if (signatures.length === 0) {
+    throw new SignatureVerificationError(
+      `The ${SIGNATURE_HEADER} header has no ${SIGNATURE_SCHEME}=… signature.`,
+      {
+        header,
+      },
+    );
   }
   return { timestamp, signatures };
 }
@@ -46,8 +51,12 @@ function parseHeader(header) {
 function payloadBytes(payload) {
   if (typeof payload === "string") return Buffer.from(payload, "utf8");
   if (payload instanceof ArrayBuffer) return Buffer.from(payload);
-  if (ArrayBuffer.isView(payload)) return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
-  throw new TypeError("pass the raw request body (a string, Buffer or Uint8Array), not parsed JSON");
+  if (ArrayBuffer.isView(payload)) {
+    return Buffer.from(payload.buffer, payload.byteOffset, payload.byteLength);
+  }
+  throw new TypeError(
+    "pass the raw request body (a string, Buffer or Uint8Array), not parsed JSON",
+  );
 }
 
 function headerValue(header) {
@@ -63,13 +72,12 @@ function headerValue(header) {
 function verifyHeader(payload, header, secret, { tolerance = DEFAULT_TOLERANCE_SECONDS } = {}) {
   if (!secret) throw new TypeError("the endpoint's signing secret (whsec_…) is required");
   const value = headerValue(header);
-  if (!value) throw new SignatureVerificationError(`The request has no ${SIGNATURE_HEADER} header.`);
+  if (!value) {
+    throw new SignatureVerificationError(`The request has no ${SIGNATURE_HEADER} header.`);
+  }
   const body = payloadBytes(payload);
   const { timestamp, signatures } = parseHeader(value);
-  const expected = createHmac("sha256", secret)
-    .update(`${timestamp}.`)
-    .update(body)
-    .digest();
+  const expected = createHmac("sha256", secret).update(`${timestamp}.`).update(body).digest();
   // Every v1 value is checked (several while a secret rotates), without stopping at the first
   // match, so the time taken says nothing about which one was close.
   let matched = false;
@@ -131,4 +139,10 @@ class Webhooks {
   }
 }
 
-module.exports = { DEFAULT_TOLERANCE_SECONDS, SIGNATURE_HEADER, Webhooks, constructEvent, verifyHeader };
+module.exports = {
+  DEFAULT_TOLERANCE_SECONDS,
+  SIGNATURE_HEADER,
+  Webhooks,
+  constructEvent,
+  verifyHeader,
+};
