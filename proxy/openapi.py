@@ -15,7 +15,7 @@ from proxy.openapi_chat import CHAT_COMPLETION, CHAT_REQUEST, SSE_EVENT
 from proxy.openapi_responses import RESPONSES_OK, RESPONSES_REQUEST
 
 ERROR = {"$ref": "#/components/schemas/Error"}
-SECURITY = [{"bearer": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearer": []}]
 TAGS = ["gateway (OpenAI-compatible)"]
 
 

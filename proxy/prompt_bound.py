@@ -181,8 +181,8 @@ def part_tokens(part: dict[str, Any], model: str) -> int | None:
     if kind == "input_audio":
         audio = part.get("input_audio")
         data = audio.get("data") if isinstance(audio, dict) else None
-        size = _decoded_size(data) if isinstance(data, str) else 0
-        return max(1, math.ceil(size / AUDIO_BYTES_PER_TOKEN))
+        audio_bytes = _decoded_size(data) if isinstance(data, str) else 0
+        return max(1, math.ceil(audio_bytes / AUDIO_BYTES_PER_TOKEN))
     if kind in ("file", "input_file"):
         file = part.get("file", part)
         data = file.get("file_data") if isinstance(file, dict) else None

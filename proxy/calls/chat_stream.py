@@ -10,7 +10,7 @@ SSE renders it in proxy/calls/chat_sse.py (chat chunks) and proxy/calls/response
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 
 from llmgateway.errors import ApiError
@@ -34,7 +34,7 @@ class ChatStream:
 
     call: Call
     chat: ChatRequest
-    events: AsyncIterator
+    events: AsyncGenerator[StreamDelta | StreamEnd, None]
     first: StreamDelta | StreamEnd
     delivered: list[str] = field(default_factory=list)  # the text handed out so far
     closed: bool = False
@@ -89,7 +89,9 @@ class StreamOutcome:
     end: StreamEnd | None = None  # the upstream's end of the stream, when it got there
 
 
-async def chat_stream_billed(stream: ChatStream) -> AsyncIterator[StreamDelta | StreamOutcome]:
+async def chat_stream_billed(
+    stream: ChatStream,
+) -> AsyncGenerator[StreamDelta | StreamOutcome, None]:
     """The answer's deltas, then one StreamOutcome once the request is settled.
 
     Transport-neutral (SSE and WebSocket render it). Billing also happens in `finally`: when

@@ -10,7 +10,11 @@ from llmgateway import ids
 from proxy.calls.responses_api import ResponsesRequest
 from proxy.providers.base import FINISH_CONTENT_FILTER, FINISH_LENGTH
 
-INCOMPLETE_REASONS = {FINISH_LENGTH: "max_output_tokens", FINISH_CONTENT_FILTER: "content_filter"}
+# Keyed by what the upstream sent: a finish reason, or None when it sent none.
+INCOMPLETE_REASONS: dict[str | None, str] = {
+    FINISH_LENGTH: "max_output_tokens",
+    FINISH_CONTENT_FILTER: "content_filter",
+}
 
 
 def response_from_completion(

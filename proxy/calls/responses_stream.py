@@ -14,7 +14,7 @@ balance), as the last chunk of a chat stream does.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Generator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -136,7 +136,7 @@ class ResponseEncoder:
                 delta=fragment,
             )
 
-    def _open(self, item: _Item) -> Iterator[bytes]:
+    def _open(self, item: _Item) -> Generator[bytes, None, _Item]:
         yield from self.close_open_item("completed")
         self.items.append(item)
         self.open_item = item
@@ -164,7 +164,7 @@ class ResponseEncoder:
                 "response.refusal.done" if item.kind == "refusal" else "response.output_text.done"
             )
             final = {"refusal": item.text} if item.kind == "refusal" else {"text": item.text}
-            extra = {} if item.kind == "refusal" else {"logprobs": []}
+            extra: dict[str, Any] = {} if item.kind == "refusal" else {"logprobs": []}
             yield self.event(done, **self._where(item), **final, **extra)
             yield self.event("response.content_part.done", **self._where(item), part=item.part())
         yield self.event(

@@ -11,7 +11,7 @@ input, cache reads (`cache_read_input_tokens`) as cached input.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import httpx
@@ -46,7 +46,12 @@ DEFAULT_MAX_TOKENS = 4096
 # Anthropic's temperature range is 0..1 where OpenAI's is 0..2.
 MAX_TEMPERATURE = 1.0
 # HTTP statuses Anthropic uses for the error types it can send inside a stream.
-_STREAM_ERROR_STATUS = {"overloaded_error": 529, "api_error": 500, "rate_limit_error": 429}
+# Keyed by the error event's type, or None when it names none.
+_STREAM_ERROR_STATUS: dict[str | None, int] = {
+    "overloaded_error": 529,
+    "api_error": 500,
+    "rate_limit_error": 429,
+}
 
 
 def usage_from_anthropic(data: Any) -> Usage | None:
@@ -154,7 +159,7 @@ class AnthropicProvider(Provider):
             raw=completion_json(translated=translated, finish=finish, usage=usage, model=model),
         )
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         body, plan = self._body(request, stream=True)
         translator = ChunkTranslator(
             model=request.model, structured_output_tool=plan.structured_output_tool

@@ -8,7 +8,7 @@ are split the way prices are (billing/pricing.py): `input_tokens` are uncached p
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -177,7 +177,7 @@ class Provider(ABC):
         """One complete answer."""
 
     @abstractmethod
-    def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         """`StreamDelta`s, then exactly one `StreamEnd` if the stream completes.
 
         An async generator: stop early with `await stream.aclose()` (or iterate inside

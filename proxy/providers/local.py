@@ -22,7 +22,7 @@ import re
 import struct
 import time
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
 
 from llmgateway.environment import env_number
@@ -144,7 +144,7 @@ class LocalTestProvider(Provider):
             model=request.model,
         )
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         content, finish_reason = self._answer(request)
         delay = _stream_delay_seconds()
         for chunk in word_chunks(content):

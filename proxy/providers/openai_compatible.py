@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncGenerator
+from typing import Any, cast
 
 import httpx
 
@@ -153,7 +153,7 @@ class OpenAICompatibleProvider(Provider):
             output_tokens=tokens.count_text_tokens(output_text, model=request.model),
         )
 
-    async def chat_stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+    async def chat_stream(self, request: ChatRequest) -> AsyncGenerator[StreamEvent, None]:
         """The upstream's chunks as they come (`StreamDelta.raw`), parsed only for billing.
 
         Chunks that carry no output (the role chunk) wait for the first that does, so an
@@ -321,7 +321,9 @@ def _count_embedding_input(request: EmbeddingsRequest) -> int:
         if isinstance(item, str):
             total += tokens.count_text_tokens(item, model=request.model)
         else:
-            total += len(item)
+            # One input as token ids (the whole list when its first item is an int, which mypy
+            # cannot narrow the union by).
+            total += len(cast("list[int]", item))
     return total
 
 

@@ -61,7 +61,7 @@ class UpstreamPool:
         *,
         headers: list[tuple[bytes, bytes]],
         content: bytes,
-        timeouts: dict[str, float],
+        timeouts: dict[str, float | None],  # None: no limit (httpcore and asyncio alike)
     ) -> tuple[int, bytes]:
         """Send one request and read its whole answer: (status, body)."""
         connection = await self._connection_for(url.origin, timeouts["pool"])
@@ -92,7 +92,7 @@ class UpstreamPool:
         self._idle_count = 0
 
     async def _connection_for(
-        self, origin: httpcore.Origin, pool_timeout: float
+        self, origin: httpcore.Origin, pool_timeout: float | None
     ) -> httpcore.AsyncHTTPConnection:
         key = _key(origin)
         stack = self._idle.get(key)
