@@ -16,6 +16,9 @@ from tests.browser.conftest import (  # noqa: F401 (fixtures and the failure-scr
     pytest_runtest_makereport,
 )
 from tests.sdk_js.node_tools import (
+    NEXT_BUILD_INPUTS,
+    NEXT_BUILD_STAMP,
+    NEXT_BUILD_TIMEOUT_SECONDS,
     NEXTJS_EXAMPLE,
     PACKAGES,
     SDK_JS,
@@ -24,11 +27,6 @@ from tests.sdk_js.node_tools import (
     npm_ci,
     require_node,
 )
-
-NEXT_BUILD_TIMEOUT_SECONDS = 600
-NEXT_BUILD_STAMP = NEXTJS_EXAMPLE / ".next" / "llmgateway-tests-stamp"
-# What `next build` reads, besides node_modules (whose own stamp covers the packages).
-NEXT_BUILD_INPUTS = ["app", "next.config.mjs", "tsconfig.json", "package-lock.json"]
 
 
 @pytest.fixture(scope="session")

@@ -30,6 +30,11 @@ SDK_JS = settings.BASE_DIR / "sdk" / "js"
 PACKAGES = SDK_JS / "packages"
 NEXTJS_EXAMPLE = settings.BASE_DIR / "examples" / "nextjs-embeddable-credits"
 NPM_TIMEOUT_SECONDS = 600
+NEXT_BUILD_TIMEOUT_SECONDS = 600
+NEXT_BUILD_STAMP = NEXTJS_EXAMPLE / ".next" / "llmgateway-tests-stamp"
+# What `next build` reads, besides node_modules (whose own stamp covers the packages).
+NEXT_BUILD_INPUTS = ["app", "next.config.mjs", "tsconfig.json", "package-lock.json"]
+
 STAMP = ".llmgateway-tests-stamp"
 
 
