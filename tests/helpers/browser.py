@@ -9,14 +9,8 @@ import shutil
 from pathlib import Path
 
 CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-
-
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
-
-
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
-
-
 # Without the background-networking flags Chromium keeps dialling Google's hosts, which this
 # closed network refuses (and which would slow every page load).
 CHROMIUM_ARGS = [
@@ -28,8 +22,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-
-
 DEFAULT_TIMEOUT_MS = 15_000
 
 

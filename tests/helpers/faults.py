@@ -12,15 +12,9 @@ from tests.faults.tcp_proxy import TcpProxy
 from tests.helpers.live import FAKE_OPENAI_API_KEY
 
 MODEL = "openai/gpt-4o-mini"
-
-
 HELLO = [{"role": "user", "content": "Hello there, gateway"}]
-
-
 # Short enough that a test waits seconds, not the production 900 s, for a dead process's hold.
 HOLD_TTL_SECONDS = 3
-
-
 UPSTREAM_TIMEOUT_SECONDS = 1.5
 
 

@@ -10,11 +10,7 @@ from wallets import services as wallet_services
 from wallets.models import LedgerAccount, LedgerTransaction
 
 STRIPE_LIVE_SECRET_KEY = "sk_live_" + "PayoutsTestKey0123456789abcdef"
-
-
 RETURN_URL = "https://dashboard.example/connect/done"
-
-
 REFRESH_URL = "https://dashboard.example/connect/again"
 
 

@@ -12,8 +12,6 @@ from asgiref.sync import async_to_sync, sync_to_async
 from channels.testing import WebsocketCommunicator
 
 ORIGIN = "https://app.example"  # in the project factory's allowed origins
-
-
 TIMEOUT_SECONDS = 5
 
 
