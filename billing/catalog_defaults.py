@@ -1,9 +1,10 @@
 """The catalog a fresh install starts with: public list prices as of late 2025, in nano-USD.
 
-Installed by migration 0002 and re-installable with `catalog_defaults_install()` (tests whose
-database was flushed, a reset demo). Operators edit prices in admin afterwards; changing a
-price here only affects fresh installs, so a price change for running installs ships as a new
-data migration.
+Installed by migration 0002 (then split into a model and its one deployment by 0005) and
+re-installable with `catalog_defaults_install()` (tests whose database was flushed, a reset
+demo). A row is a model and its deployment: the provider and prices are the deployment's.
+Operators edit prices in admin afterwards; changing a price here only affects fresh installs,
+so a price change for running installs ships as a new data migration.
 """
 
 from __future__ import annotations
@@ -126,18 +127,31 @@ DEFAULT_CATALOG: tuple[dict[str, Any], ...] = (
 )  # fmt: skip
 
 
-def catalog_defaults_install(*, catalog_model_class: Any, overwrite: bool = False) -> int:
-    """Create the default rows that are missing (all of them with `overwrite`); returns how many.
+MODEL_FIELDS = ("kind", "context_window", "max_output_tokens")
 
-    Takes the model class so migration 0002 can pass its historical model.
-    """
+
+def catalog_defaults_install(*, overwrite: bool = False) -> int:
+    """Create the default models that are missing, each with its one deployment (with
+    `overwrite`, rewrite them all to the defaults); returns how many models were written."""
+    from billing.models import CatalogModel, Deployment
+
     written = 0
     for row in DEFAULT_CATALOG:
-        fields = {key: value for key, value in row.items() if key != "id"}
+        model_fields = {key: row[key] for key in MODEL_FIELDS if key in row}
+        deployment_fields = {
+            key: value for key, value in row.items() if key not in ("id", *MODEL_FIELDS)
+        }
+        route = {
+            "provider": deployment_fields.pop("provider"),
+            "upstream_model": deployment_fields.pop("upstream_model"),
+        }
         if overwrite:
-            catalog_model_class.objects.update_or_create(id=row["id"], defaults=fields)
+            model, _ = CatalogModel.objects.update_or_create(id=row["id"], defaults=model_fields)
+            Deployment.objects.update_or_create(model=model, **route, defaults=deployment_fields)
             written += 1
-        else:
-            _, created = catalog_model_class.objects.get_or_create(id=row["id"], defaults=fields)
-            written += created
+            continue
+        model, created = CatalogModel.objects.get_or_create(id=row["id"], defaults=model_fields)
+        if created:
+            Deployment.objects.create(model=model, **route, **deployment_fields)
+        written += created
     return written

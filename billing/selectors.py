@@ -1,15 +1,17 @@
 """Reads of the model catalog and of provider configuration (environment, then admin rows).
 
-Which models a caller may use:
-- test mode (`livemode=False`): only the enabled local test models (provider "test");
-- live mode: every enabled model whose provider is configured (an API key from
-  `<PROVIDER>_API_KEY` or an enabled ProviderCredential row, and a base URL), **plus** the
-  local test models, so a live integration can be checked end to end without upstream spend.
+Which models a caller may use (`deployment_usable`): a model is callable when one of its
+enabled deployments is:
+- test mode (`livemode=False`): only deployments on the local test provider ("test");
+- live mode: every deployment whose provider is configured (an API key from
+  `<PROVIDER>_API_KEY` or an enabled ProviderCredential row, and a base URL) and allowed by the
+  project, **plus** the local test models, so a live integration can be checked end to end
+  without upstream spend.
 
-The enabled catalog and the enabled credential rows are cached per process for
-`CATALOG_CACHE_SECONDS` (environment, default 5; 0 turns the cache off). Saving or deleting a
-row through the ORM in this process drops the cache at once; other processes see an admin
-edit within that many seconds. Cached instances are shared: read them, never modify them.
+The enabled catalog (models and deployments) and the enabled credential rows are cached per
+process for `CATALOG_CACHE_SECONDS` (environment, default 5; 0 turns the cache off). Saving or
+deleting a row through the ORM in this process drops the cache at once; other processes see an
+admin edit within that many seconds. Cached instances are shared: read them, never modify them.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from dataclasses import dataclass, field
 from asgiref.sync import sync_to_async
 from django.db.models.signals import post_delete, post_save
 
-from billing.models import LOCAL_TEST_PROVIDER, CatalogModel, ProviderCredential
+from billing.models import LOCAL_TEST_PROVIDER, CatalogModel, Deployment, ProviderCredential
 from llmgateway.environment import env, env_number
 
 API_STYLE_OPENAI = "openai"
@@ -51,6 +53,8 @@ class ProviderConfig:
 class _Snapshot:
     loaded_at: float
     models: dict[str, CatalogModel]
+    # By model id: the enabled deployments of each enabled model, by (priority, id).
+    deployments: dict[str, tuple[Deployment, ...]]
     credentials: dict[str, ProviderCredential]
 
 
@@ -68,7 +72,7 @@ def catalog_cache_clear(**_signal_kwargs: object) -> None:
     _snapshot = None
 
 
-for _model in (CatalogModel, ProviderCredential):
+for _model in (CatalogModel, Deployment, ProviderCredential):
     post_save.connect(catalog_cache_clear, sender=_model, dispatch_uid=f"catalog_cache_{_model}")
     post_delete.connect(catalog_cache_clear, sender=_model, dispatch_uid=f"catalog_cache_{_model}")
 
@@ -90,9 +94,17 @@ def _load_snapshot() -> _Snapshot:
         if snapshot is not None:
             return snapshot
         loaded_at = time.monotonic()
+        models = {model.id: model for model in CatalogModel.objects.filter(enabled=True)}
+        deployments: dict[str, list[Deployment]] = {}
+        for deployment in Deployment.objects.filter(
+            enabled=True, model_id__in=list(models)
+        ).order_by("priority", "id"):
+            deployment.model = models[deployment.model_id]  # shared: no query when read
+            deployments.setdefault(deployment.model_id, []).append(deployment)
         snapshot = _Snapshot(
             loaded_at=loaded_at,
-            models={model.id: model for model in CatalogModel.objects.filter(enabled=True)},
+            models=models,
+            deployments={model_id: tuple(rows) for model_id, rows in deployments.items()},
             credentials={
                 row.provider: row for row in ProviderCredential.objects.filter(enabled=True)
             },
@@ -107,12 +119,32 @@ def catalog_model_get(model_id: str) -> CatalogModel | None:
     return _load_snapshot().models.get(model_id)
 
 
-async def catalog_model_aget(model_id: str) -> CatalogModel | None:
-    """`catalog_model_get` for async code: no thread hop while the cache is fresh."""
+@dataclass(frozen=True)
+class CatalogEntry:
+    """An enabled model and its enabled deployments, by (priority, id)."""
+
+    model: CatalogModel
+    deployments: tuple[Deployment, ...]
+
+
+def _entry(snapshot: _Snapshot, model_id: str) -> CatalogEntry | None:
+    model = snapshot.models.get(model_id)
+    if model is None:
+        return None
+    return CatalogEntry(model=model, deployments=snapshot.deployments.get(model_id, ()))
+
+
+def catalog_entry_get(model_id: str) -> CatalogEntry | None:
+    """The enabled model with this id and its enabled deployments, or None."""
+    return _entry(_load_snapshot(), model_id)
+
+
+async def catalog_entry_aget(model_id: str) -> CatalogEntry | None:
+    """`catalog_entry_get` for async code: no thread hop while the cache is fresh."""
     snapshot = _fresh_snapshot()
     if snapshot is not None:
-        return snapshot.models.get(model_id)
-    return await sync_to_async(catalog_model_get)(model_id)
+        return _entry(snapshot, model_id)
+    return await sync_to_async(catalog_entry_get)(model_id)
 
 
 def provider_env_prefix(provider: str) -> str:
@@ -155,23 +187,50 @@ async def provider_config_aget(provider: str) -> ProviderConfig | None:
     return await sync_to_async(provider_config_get)(provider)
 
 
-def catalog_models_available(*, livemode: bool) -> list[CatalogModel]:
-    """The enabled models a caller in this mode may use, ordered by provider then id."""
+def deployment_usable(
+    deployment: Deployment, config: ProviderConfig | None, *, livemode: bool, providers: list[str]
+) -> bool:
+    """May this deployment serve a caller in this mode, for a project allowing `providers`
+    (empty: any)? Test mode: the local test models only. Live mode: any deployment whose
+    provider is configured (`config`), the local test models included. The local test
+    provider sends nothing anywhere, so a project's allow-list never excludes it."""
+    if deployment.provider == LOCAL_TEST_PROVIDER:
+        return True
+    if not livemode or config is None:
+        return False
+    return not providers or deployment.provider in providers
+
+
+def catalog_offers(
+    *, livemode: bool, providers: list[str] | None = None
+) -> list[tuple[CatalogModel, list[Deployment]]]:
+    """Each enabled model a caller in this mode may use, for a project allowing `providers`,
+    with its deployments that may serve it (at least one); ordered by model id."""
     snapshot = _load_snapshot()
-    configured: dict[str, bool] = {}
-    available = []
-    for model in snapshot.models.values():
-        if model.provider == LOCAL_TEST_PROVIDER:
-            available.append(model)
-        elif livemode:
-            if model.provider not in configured:
-                row = snapshot.credentials.get(model.provider)
-                configured[model.provider] = _provider_config(model.provider, row) is not None
-            if configured[model.provider]:
-                available.append(model)
-    return sorted(available, key=lambda model: (model.provider, model.id))
+    configs: dict[str, ProviderConfig | None] = {}
+    offers = []
+    for model_id, deployments in snapshot.deployments.items():
+        usable = []
+        for deployment in deployments:
+            provider = deployment.provider
+            if provider not in configs:
+                configs[provider] = _provider_config(provider, snapshot.credentials.get(provider))
+            if deployment_usable(
+                deployment, configs[provider], livemode=livemode, providers=providers or []
+            ):
+                usable.append(deployment)
+        if usable:
+            offers.append((snapshot.models[model_id], usable))
+    return sorted(offers, key=lambda offer: offer[0].id)
 
 
-def catalog_model_ids(*, livemode: bool) -> set[str]:
-    """The ids of `catalog_models_available(livemode=...)`."""
-    return {model.id for model in catalog_models_available(livemode=livemode)}
+def catalog_models_available(
+    *, livemode: bool, providers: list[str] | None = None
+) -> list[CatalogModel]:
+    """The models of `catalog_offers(livemode=..., providers=...)`."""
+    return [model for model, _ in catalog_offers(livemode=livemode, providers=providers)]
+
+
+def catalog_model_ids(*, livemode: bool, providers: list[str] | None = None) -> set[str]:
+    """The ids of `catalog_models_available(livemode=..., providers=...)`."""
+    return {model.id for model in catalog_models_available(livemode=livemode, providers=providers)}

@@ -47,6 +47,12 @@ class Membership(models.Model):
         return f"{self.user} ({self.role}) in {self.organization}"
 
 
+class RoutingPreference(TextChoices):
+    WEIGHTED = "weighted", "Spread by weight"
+    PRICE = "price", "Lowest price first"
+    LATENCY = "latency", "Lowest recent latency first"
+
+
 class Project(models.Model):
     id = models.CharField(primary_key=True, max_length=40, default=ids.new_project_id)
     organization = models.ForeignKey(
@@ -80,6 +86,20 @@ class Project(models.Model):
     session_origin_required = models.BooleanField(
         default=False,
         help_text="Refuse live end-user session requests that carry no Origin header.",
+    )
+    # Routing (proxy/routing/, docs/models.md): how the deployments of one priority are
+    # ordered, and which providers may serve this project's requests at all.
+    routing_preference = models.CharField(
+        max_length=20,
+        choices=RoutingPreference.choices,
+        default=RoutingPreference.WEIGHTED,
+        help_text="Within one priority: spread by weight, cheapest first, or fastest first.",
+    )
+    allowed_providers = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='Providers that may serve this project\'s requests (e.g. ["openai", "azure"]). '
+        "Empty: every provider.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -127,20 +127,21 @@ def _billed(reply: Reply, call: Call) -> Reply:
     if call.balance_nanos is not None:
         reply.headers["X-LLMGateway-Balance"] = nanos_to_usd(call.balance_nanos)
     reply.headers["X-Request-Id"] = call.request_id
+    reply.headers["X-LLMGateway-Provider"] = call.deployment.provider
     return reply
 
 
 async def chat_completions(caller: Caller) -> Reply:
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
-    call, chat, worst = await prepare_chat(principal, _json_body(caller.body))
+    call, chat = await prepare_chat(principal, _json_body(caller.body))
     if not call.stream:
-        payload = await chat_complete(call, chat, worst)
+        payload = await chat_complete(call, chat)
         return _billed(json_reply(payload), call)
-    stream = await chat_stream_open(call, chat, worst)
-    return _streaming(call, worst, chat_stream_sse(stream))
+    stream = await chat_stream_open(call, chat)
+    return _streaming(call, chat_stream_sse(stream))
 
 
-def _streaming(call: Call, worst: int, stream: SseStream) -> Reply:
+def _streaming(call: Call, stream: SseStream) -> Reply:
     return Reply(
         status=200,
         headers={
@@ -149,8 +150,9 @@ def _streaming(call: Call, worst: int, stream: SseStream) -> Reply:
             "X-Accel-Buffering": "no",
             # The exact cost is known only at the end: it is in the final chunk's (event's)
             # `x_llmgateway`. The header carries the most this stream can cost (its hold).
-            "X-LLMGateway-Cost": nanos_to_usd(worst),
+            "X-LLMGateway-Cost": nanos_to_usd(call.hold_nanos),
             "X-Request-Id": call.request_id,
+            "X-LLMGateway-Provider": call.deployment.provider,
         },
         stream=stream,
     )
@@ -160,16 +162,16 @@ async def responses(caller: Caller) -> Reply:
     """OpenAI's Responses API, served as a chat request (proxy/calls/responses_api.py)."""
     principal = await authenticate_bearer(caller.authorization, caller.origin, cached=True)
     request = responses_api.responses_request(_json_body(caller.body))
-    call, chat, worst = await prepare_chat(principal, request.chat_body)
+    call, chat = await prepare_chat(principal, request.chat_body)
     call.endpoint = "responses"
     if not call.stream:
-        completion = await chat_complete(call, chat, worst)
+        completion = await chat_complete(call, chat)
         return _billed(
             json_reply(responses_output.response_from_completion(request, completion)), call
         )
-    stream = await chat_stream_open(call, chat, worst)
+    stream = await chat_stream_open(call, chat)
     render = responses_stream.response_events(request)
-    return _streaming(call, worst, SseStream(stream, render))
+    return _streaming(call, SseStream(stream, render))
 
 
 async def embeddings(caller: Caller) -> Reply:

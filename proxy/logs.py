@@ -46,6 +46,8 @@ class LogEntry:
     status_code: int
     error_code: str
     outcome: str
+    provider: str = ""  # the deployment's provider that served (or last failed)
+    attempts: int = 1  # deployments tried (proxy/routing/)
 
 
 BUCKET_FIELDS = ("date", "project_id", "api_key_id", "model", "livemode")

@@ -14,12 +14,12 @@ REQUEST_LOG_INSERT = """
 INSERT INTO proxy_requestlog (
     request_id, created_at, project_id, api_key_id, livemode, session_id, customer_id, wallet_id,
     endpoint, model, stream, input_tokens, output_tokens, cached_input_tokens, images, cost_nanos,
-    latency_ms, status_code, error_code, outcome)
+    latency_ms, status_code, error_code, outcome, provider, attempts)
 VALUES (
     %(request_id)s, %(created_at)s, %(project_id)s, %(api_key_id)s, %(livemode)s, %(session_id)s,
     %(customer_id)s, %(wallet_id)s, %(endpoint)s, %(model)s, %(stream)s, %(input_tokens)s,
     %(output_tokens)s, %(cached_input_tokens)s, %(images)s, %(cost_nanos)s, %(latency_ms)s,
-    %(status_code)s, %(error_code)s, %(outcome)s)
+    %(status_code)s, %(error_code)s, %(outcome)s, %(provider)s, %(attempts)s)
 ON CONFLICT (request_id) DO NOTHING
 """
 USAGE_ADD = """

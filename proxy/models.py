@@ -31,6 +31,12 @@ class RequestLog(models.Model):
     outcome = models.CharField(
         max_length=20, help_text="completed, cancelled (client left), failed, refused"
     )
+    provider = models.CharField(
+        max_length=50, blank=True, help_text="The provider that served (or last failed)."
+    )
+    attempts = models.PositiveSmallIntegerField(
+        default=1, help_text="Deployments tried; more than 1: it failed over."
+    )
 
     class Meta:
         ordering = ["-created_at"]

@@ -134,8 +134,23 @@ MODEL = {
         "kind": {"type": "string", "enum": ["chat", "embedding", "image"]},
         "pricing": {
             "type": "object",
-            "description": "USD per million tokens, per image and per request.",
+            "description": "USD per million tokens, per image and per request: the highest of "
+            "the providers that may serve the model (the provider that serves a request bills "
+            "its own).",
             "additionalProperties": {"type": "string"},
+        },
+        "providers": {
+            "type": "array",
+            "description": "The providers that may serve the model, in no particular order, "
+            "each with its own prices.",
+            "items": {
+                "type": "object",
+                "required": ["provider", "pricing"],
+                "properties": {
+                    "provider": {"type": "string"},
+                    "pricing": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
         },
         "max_output_tokens": {"type": "integer", "nullable": True},
         "context_window": {"type": "integer", "nullable": True},

@@ -29,13 +29,16 @@ def _new_token(livemode: bool) -> str:
     return f"es_{'live' if livemode else 'test'}_{ids.random_string(TOKEN_RANDOM_LENGTH)}"
 
 
-def scope_models_validate(*, models: list[str], livemode: bool) -> list[str]:
-    """Every model must be in the catalog (400) and callable in this mode (403)."""
+def scope_models_validate(
+    *, models: list[str], livemode: bool, providers: list[str] | None = None
+) -> list[str]:
+    """Every model must be in the catalog (400) and callable in this mode by a project that
+    allows `providers` (403)."""
     if not models:
         return []
     from billing.selectors import catalog_model_get, catalog_model_ids
 
-    available = catalog_model_ids(livemode=livemode)
+    available = catalog_model_ids(livemode=livemode, providers=providers)
     for index, model_id in enumerate(models):
         param = f"scope.models[{index}]"
         if catalog_model_get(model_id) is None:
@@ -44,7 +47,12 @@ def scope_models_validate(*, models: list[str], livemode: bool) -> list[str]:
             mode = "live" if livemode else "test"
             raise ModelNotAllowed(
                 f"Model {model_id!r} cannot be used in {mode} mode"
-                + ("" if livemode else ": test sessions may use only the local test models."),
+                + (
+                    " by this project (its provider is not configured, or not among the "
+                    "project's allowed providers)."
+                    if livemode
+                    else ": test sessions may use only the local test models."
+                ),
                 param=param,
             )
     return list(dict.fromkeys(models))
@@ -73,7 +81,9 @@ def session_mint(
         raise InvalidRequest("scope.maxSpend must not be negative.", param="scope.maxSpend")
     # No list and an empty list both mean the project's default list, never "every model".
     allowed_models = scope_models_validate(
-        models=models or project.default_allowed_models, livemode=livemode
+        models=models or project.default_allowed_models,
+        livemode=livemode,
+        providers=project.allowed_providers,
     )
     customer, _ = customer_get_or_create(
         project_id=project.pk, livemode=livemode, external_id=external_id, email=email, name=name

@@ -72,6 +72,15 @@ def _celery_eager_unless_a_worker_runs(request):
 
 
 @pytest.fixture(autouse=True)
+def _routing_health_fresh():
+    """Each test starts with no deployment cooling down in this process (proxy/routing/)."""
+    from proxy.routing import board_reset
+
+    board_reset()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _model_catalog(request):
     """The catalog is seeded by a data migration, which a transactional test's flush wipes:
     put it back for every test that uses the database."""
@@ -85,7 +94,7 @@ def _model_catalog(request):
 
     request.getfixturevalue("db")
     if not CatalogModel.objects.exists():
-        catalog_defaults_install(catalog_model_class=CatalogModel)
+        catalog_defaults_install()
     from wallets.services.accounts import system_accounts_ensure
 
     system_accounts_ensure()  # made by a migration, wiped by a transactional test's flush

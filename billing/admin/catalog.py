@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
-from billing.models import PRICE_FIELDS, CatalogModel, ProviderCredential
+from billing.models import PRICE_FIELDS, CatalogModel, Deployment, ProviderCredential
 from billing.pricing import TOKENS_PER_PRICE_UNIT
 from llmgateway.money import usd_display
 
@@ -16,101 +16,153 @@ def _usd(nanos: int) -> str:
     return usd_display(nanos)
 
 
-class CatalogModelForm(forms.ModelForm):
+def _prices_in_usd(deployment: Deployment) -> str:
+    per = f"per {TOKENS_PER_PRICE_UNIT:,} tokens"
+    return (
+        f"input {_usd(deployment.input_nanos_per_million_tokens)} {per}; "
+        f"cached input {_usd(deployment.cached_input_nanos_per_million_tokens)} {per}; "
+        f"output {_usd(deployment.output_nanos_per_million_tokens)} {per}; "
+        f"{_usd(deployment.nanos_per_image)} per image; "
+        f"{_usd(deployment.nanos_per_request)} per request"
+    )
+
+
+class DeploymentForm(forms.ModelForm):
     class Meta:
-        model = CatalogModel
+        model = Deployment
         fields = [
-            "id",
+            "model",
             "provider",
             "upstream_model",
-            "kind",
+            "priority",
+            "weight",
+            "timeout_seconds",
             "enabled",
             *PRICE_FIELDS,
-            "max_output_tokens",
-            "context_window",
         ]
+
+    def clean_provider(self) -> str:
+        provider = (self.cleaned_data.get("provider") or "").strip()
+        if provider != provider.lower() or "/" in provider:
+            raise forms.ValidationError('Provider names are lower case, without "/".')
+        return provider
 
     def clean(self):
         cleaned = super().clean()
-        model_id = cleaned.get("id") or (self.instance.pk if self.instance else "")
-        provider = cleaned.get("provider") or ""
-        if provider and provider != provider.lower():
-            self.add_error("provider", "Provider names are lower case.")
-        if model_id and provider and not model_id.startswith(f"{provider}/"):
-            self.add_error("id", f'The id must be "{provider}/<model>".')
         for name in PRICE_FIELDS:
             value = cleaned.get(name)
             if value is not None and value < 0:
                 self.add_error(name, "Prices cannot be negative.")
+        weight = cleaned.get("weight")
+        if weight is not None and weight < 1:
+            self.add_error("weight", "A weight is at least 1 (disable a deployment instead).")
         return cleaned
+
+
+class DeploymentFormSet(forms.BaseInlineFormSet):
+    def clean(self) -> None:
+        super().clean()
+        kept = [
+            form for form in self.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        if not kept:
+            raise forms.ValidationError("A model needs at least one deployment to serve it.")
+
+
+class DeploymentInline(admin.TabularInline):
+    model = Deployment
+    form = DeploymentForm
+    formset = DeploymentFormSet
+    extra = 0
+    min_num = 1  # a model nobody serves can't be called
+    fields = [
+        "provider",
+        "upstream_model",
+        "priority",
+        "weight",
+        "timeout_seconds",
+        "enabled",
+        *PRICE_FIELDS,
+    ]
+
+
+class CatalogModelForm(forms.ModelForm):
+    class Meta:
+        model = CatalogModel
+        fields = ["id", "kind", "enabled", "max_output_tokens", "context_window"]
+
+    def clean_id(self) -> str:
+        model_id = (self.cleaned_data.get("id") or "").strip()
+        owner, _, name = model_id.partition("/")
+        if not owner or not name or owner != owner.lower():
+            raise forms.ValidationError('The id is "owner/model", the owner in lower case.')
+        return model_id
 
 
 @admin.register(CatalogModel)
 class CatalogModelAdmin(admin.ModelAdmin):
     form = CatalogModelForm
-    list_display = [
-        "id",
-        "provider",
-        "kind",
-        "input_usd_per_million",
-        "cached_input_usd_per_million",
-        "output_usd_per_million",
-        "usd_per_image",
-        "usd_per_request",
-        "max_output_tokens",
-        "context_window",
-        "enabled",
-    ]
-    list_filter = ["provider", "kind", "enabled"]
+    inlines = [DeploymentInline]
+    list_display = ["id", "kind", "served_by", "max_output_tokens", "context_window", "enabled"]
+    list_filter = ["kind", "enabled", "deployments__provider"]
     list_editable = ["enabled"]
-    search_fields = ["id", "upstream_model", "provider"]
-    readonly_fields = ["prices_in_usd", "created_at", "updated_at"]
+    search_fields = ["id", "deployments__upstream_model", "deployments__provider"]
+    readonly_fields = ["created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["id", "provider", "upstream_model", "kind", "enabled"]}),
-        (
-            "Prices (integer nano-USD: 1 USD = 1000000000; token prices per million tokens)",
-            {"fields": [*PRICE_FIELDS, "prices_in_usd"]},
-        ),
-        ("Limits", {"fields": ["max_output_tokens", "context_window"]}),
+        (None, {"fields": ["id", "kind", "enabled"]}),
+        ("Limits (size every request's hold)", {"fields": ["max_output_tokens", "context_window"]}),
         (None, {"fields": ["created_at", "updated_at"]}),
     ]
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).prefetch_related("deployments")
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         # The id is the primary key that sessions' scopes and request logs refer to.
         return [*self.readonly_fields, "id"] if obj else self.readonly_fields
 
-    @admin.display(description="Input $/M", ordering="input_nanos_per_million_tokens")
-    def input_usd_per_million(self, model: CatalogModel) -> str:
-        return _usd(model.input_nanos_per_million_tokens)
+    @admin.display(description="Served by (priority, weight: input / output $/M)")
+    def served_by(self, model: CatalogModel) -> str:
+        return "; ".join(
+            f"{d.provider} (p{d.priority}, w{d.weight}: "
+            f"{_usd(d.input_nanos_per_million_tokens)} / "
+            f"{_usd(d.output_nanos_per_million_tokens)})" + ("" if d.enabled else " off")
+            for d in model.deployments.all()
+        )
 
-    @admin.display(description="Cached in $/M", ordering="cached_input_nanos_per_million_tokens")
-    def cached_input_usd_per_million(self, model: CatalogModel) -> str:
-        return _usd(model.cached_input_nanos_per_million_tokens)
+
+@admin.register(Deployment)
+class DeploymentAdmin(admin.ModelAdmin):
+    """Every deployment across the catalog: to take one provider out everywhere at once."""
+
+    form = DeploymentForm
+    list_display = [
+        "model",
+        "provider",
+        "upstream_model",
+        "priority",
+        "weight",
+        "input_usd_per_million",
+        "output_usd_per_million",
+        "enabled",
+    ]
+    list_filter = ["provider", "enabled", "model__kind"]
+    list_editable = ["priority", "weight", "enabled"]
+    search_fields = ["model__id", "provider", "upstream_model"]
+    readonly_fields = ["prices_in_usd", "created_at", "updated_at"]
+    list_select_related = ["model"]
+
+    @admin.display(description="Input $/M", ordering="input_nanos_per_million_tokens")
+    def input_usd_per_million(self, deployment: Deployment) -> str:
+        return _usd(deployment.input_nanos_per_million_tokens)
 
     @admin.display(description="Output $/M", ordering="output_nanos_per_million_tokens")
-    def output_usd_per_million(self, model: CatalogModel) -> str:
-        return _usd(model.output_nanos_per_million_tokens)
-
-    @admin.display(description="$/image", ordering="nanos_per_image")
-    def usd_per_image(self, model: CatalogModel) -> str:
-        return _usd(model.nanos_per_image)
-
-    @admin.display(description="$/request", ordering="nanos_per_request")
-    def usd_per_request(self, model: CatalogModel) -> str:
-        return _usd(model.nanos_per_request)
+    def output_usd_per_million(self, deployment: Deployment) -> str:
+        return _usd(deployment.output_nanos_per_million_tokens)
 
     @admin.display(description="Prices in USD")
-    def prices_in_usd(self, model: CatalogModel) -> str:
-        if model.pk is None:
-            return "-"
-        per = f"per {TOKENS_PER_PRICE_UNIT:,} tokens"
-        return (
-            f"input {_usd(model.input_nanos_per_million_tokens)} {per}; "
-            f"cached input {_usd(model.cached_input_nanos_per_million_tokens)} {per}; "
-            f"output {_usd(model.output_nanos_per_million_tokens)} {per}; "
-            f"{_usd(model.nanos_per_image)} per image; "
-            f"{_usd(model.nanos_per_request)} per request"
-        )
+    def prices_in_usd(self, deployment: Deployment) -> str:
+        return "-" if deployment.pk is None else _prices_in_usd(deployment)
 
 
 class ProviderCredentialForm(forms.ModelForm):

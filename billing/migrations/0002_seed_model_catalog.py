@@ -4,9 +4,14 @@ from django.db import migrations
 
 
 def seed_catalog(apps, schema_editor):
-    from billing.catalog_defaults import catalog_defaults_install
+    # The rows as they were then: one flat row per model, provider and prices included
+    # (0005 moves those to the model's deployment).
+    from billing.catalog_defaults import DEFAULT_CATALOG
 
-    catalog_defaults_install(catalog_model_class=apps.get_model("billing", "CatalogModel"))
+    CatalogModel = apps.get_model("billing", "CatalogModel")
+    for row in DEFAULT_CATALOG:
+        fields = {key: value for key, value in row.items() if key != "id"}
+        CatalogModel.objects.get_or_create(id=row["id"], defaults=fields)
 
 
 def unseed_catalog(apps, schema_editor):

@@ -1,4 +1,5 @@
-"""The model catalog (what each model costs, in integer nano-USD) and admin-entered keys."""
+"""The model catalog: models, the deployments that serve them (provider and prices, in integer
+nano-USD) and admin-entered provider keys."""
 
 from django.db import models
 from django.db.models import Q
@@ -20,12 +21,11 @@ LOCAL_TEST_PROVIDER = "test"
 
 
 class CatalogModel(models.Model):
-    """One callable model and its prices.
+    """One callable model: what clients send as `model` ("openai/gpt-4o-mini").
 
-    `id` is what clients send as `model` ("openai/gpt-4o-mini"); `upstream_model` is the name
-    the provider knows it by ("gpt-4o-mini"). Token prices are per million tokens, so a
-    request's cost is `ceil(sum(tokens x price) / 1_000_000)` plus the per-image and
-    per-request prices (billing/pricing.py).
+    Who serves it, under which name and at what price are its deployments (`Deployment`): one
+    or more providers, tried in routing order (proxy/routing/). The model keeps what every
+    deployment shares: its kind and the limits a request's hold is sized on.
     """
 
     class Kind(TextChoices):
@@ -34,8 +34,42 @@ class CatalogModel(models.Model):
         IMAGE = "image"
 
     id = models.CharField(
-        primary_key=True, max_length=200, help_text='"provider/model", e.g. "openai/gpt-4o-mini".'
+        primary_key=True, max_length=200, help_text='"owner/model", e.g. "openai/gpt-4o-mini".'
     )
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHAT)
+    max_output_tokens = models.PositiveIntegerField(
+        default=4096, help_text="Largest completion the model produces (sizes the spend hold)."
+    )
+    context_window = models.PositiveIntegerField(default=128_000)
+    enabled = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = "catalog model"
+
+    def __str__(self) -> str:
+        return self.id
+
+    @property
+    def owner(self) -> str:
+        """The part of the id before "/" (OpenAI's `owned_by`)."""
+        return self.id.split("/", 1)[0]
+
+
+class Deployment(models.Model):
+    """One provider serving a catalog model, at its own prices.
+
+    `upstream_model` is the name the provider knows the model by ("gpt-4o-mini", or an Azure
+    deployment name). Token prices are per million tokens, so a request's cost is
+    `ceil(sum(tokens x price) / 1_000_000)` plus the per-image and per-request prices
+    (billing/pricing.py), at the prices of the deployment that served it. Routing tries the
+    lowest `priority` first and spreads requests by `weight` within a priority
+    (docs/models.md).
+    """
+
+    model = models.ForeignKey(CatalogModel, on_delete=models.CASCADE, related_name="deployments")
     provider = models.CharField(
         max_length=50,
         db_index=True,
@@ -43,7 +77,6 @@ class CatalogModel(models.Model):
         "Provider credentials / by <PROVIDER>_API_KEY.",
     )
     upstream_model = models.CharField(max_length=200, help_text="The provider's own model name.")
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHAT)
     input_nanos_per_million_tokens = models.BigIntegerField(
         default=0, help_text="Nano-USD per million uncached input tokens ($1/M = 1000000000)."
     )
@@ -57,35 +90,56 @@ class CatalogModel(models.Model):
     nanos_per_request = models.BigIntegerField(
         default=0, help_text="Nano-USD added to every successful request."
     )
-    max_output_tokens = models.PositiveIntegerField(
-        default=4096, help_text="Largest completion the model produces (sizes the spend hold)."
+    priority = models.PositiveSmallIntegerField(
+        default=0, help_text="Lower is tried first; the next priority serves when these fail."
     )
-    context_window = models.PositiveIntegerField(default=128_000)
+    weight = models.PositiveIntegerField(
+        default=1, help_text="Share of requests among enabled deployments of the same priority."
+    )
+    timeout_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="Longest wait for the provider's next byte before trying the next deployment "
+        "(empty: UPSTREAM_TIMEOUT_SECONDS).",
+    )
     enabled = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        ordering = ["provider", "id"]
-        verbose_name = "catalog model"
+        ordering = ["model", "priority", "id"]
         constraints = [
             *(
                 models.CheckConstraint(
-                    condition=Q(**{f"{field}__gte": 0}), name=f"catalogmodel_{field}_gte_0"
+                    condition=Q(**{f"{field}__gte": 0}), name=f"deployment_{field}_gte_0"
                 )
                 for field in PRICE_FIELDS
             ),
             models.CheckConstraint(
                 condition=~Q(provider="") & ~Q(upstream_model=""),
-                name="catalogmodel_provider_and_upstream_set",
+                name="deployment_provider_and_upstream_set",
+            ),
+            models.CheckConstraint(condition=Q(weight__gte=1), name="deployment_weight_gte_1"),
+            models.UniqueConstraint(
+                fields=["model", "provider", "upstream_model"], name="deployment_unique_route"
             ),
         ]
 
     def __str__(self) -> str:
-        return self.id
+        return f"{self.model_id} via {self.provider}"
+
+    # What pricing reads (billing/pricing.py ModelPrices): the prices here, the limits the
+    # model's.
+    @property
+    def max_output_tokens(self) -> int:
+        return self.model.max_output_tokens
 
     @property
-    def is_local_test_model(self) -> bool:
+    def context_window(self) -> int:
+        return self.model.context_window
+
+    @property
+    def is_local_test(self) -> bool:
         return self.provider == LOCAL_TEST_PROVIDER
 
 

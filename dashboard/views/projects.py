@@ -84,7 +84,9 @@ def project_settings(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "limits": project_billing_limits(project_id=project.pk),
-            "models_available": sorted(catalog_model_ids(livemode=dashboard.livemode)),
+            "models_available": sorted(
+                catalog_model_ids(livemode=dashboard.livemode, providers=project.allowed_providers)
+            ),
             "can_edit": dashboard.can(ADMIN),
         },
     )

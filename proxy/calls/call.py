@@ -11,35 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
 from asgiref.sync import sync_to_async
 from django.utils import timezone
 
-from billing.models import CatalogModel
+from billing.models import CatalogModel, Deployment
 from billing.pricing import cost_nanos
-from billing.selectors import catalog_model_aget
 from llmgateway import ids
-from llmgateway.errors import InvalidRequest
-from proxy.errors import ModelNotFound
+from proxy import routing
 from proxy.logs import LogEntry, request_log
-from proxy.providers.base import (
-    Provider,
-    ProviderNotConfigured,
-    UnsupportedOperation,
-    UpstreamError,
-    Usage,
-)
+from proxy.providers.base import Provider, UnsupportedOperation, UpstreamError, Usage
 from proxy.providers.errors import upstream_api_error
-from proxy.providers.registry import aget_provider
+from proxy.routing import Attempts, Route
 from sessions_app.authentication import SESSION, Principal
-from sessions_app.errors import ModelNotAllowed
 from wallets import holds
 from wallets.notify import wallet_balance_changed_soon
 
-TEST_PROVIDER = "test"
 T = TypeVar("T")
 
 
@@ -63,14 +53,25 @@ def hold_payer(principal: Principal) -> holds.Payer:
     )
 
 
+def routed(principal: Principal, routes: list[Route]) -> list[Route]:
+    """The priced routes of a request in the order they are tried (proxy/routing/)."""
+    return routing.order_routes(
+        routes, preference=principal.project.routing_preference, board=routing.board()
+    )
+
+
 @dataclass
 class Call:
-    """What one request is, as it goes through the steps; also what its log row is made of."""
+    """What one request is, as it goes through the steps; also what its log row is made of.
+
+    `routes` are the deployments that may serve it, priced and in the order they are tried;
+    the hold covers the dearest, and the one that answers is billed (`route`).
+    """
 
     principal: Principal
     endpoint: str
     model: CatalogModel
-    provider: Provider
+    routes: list[Route]
     stream: bool = False
     request_id: str = field(default_factory=lambda: ids.prefixed_id("req"))
     started: float = field(default_factory=time.perf_counter)
@@ -79,15 +80,41 @@ class Call:
     images: int = 0
     charged_nanos: int = 0
     balance_nanos: int | None = None
-    prompt_tokens: int = 0  # the bound the hold was priced on (proxy/prompt_bound.py)
     include_usage: bool = False  # the client asked for the usage chunk (stream_options)
     finished: bool = False  # the hold was settled or released
+    attempts: Attempts = field(init=False)
 
-    async def reserve(self, amount_nanos: int) -> None:
+    def __post_init__(self) -> None:
+        self.attempts = Attempts(self.routes, board=routing.board(), started=self.started)
+
+    @property
+    def route(self) -> Route:
+        """The route being tried, then the one that served (or failed last)."""
+        return self.attempts.route
+
+    @property
+    def provider(self) -> Provider:
+        return self.route.provider
+
+    @property
+    def deployment(self) -> Deployment:
+        return self.route.deployment
+
+    @property
+    def prompt_tokens(self) -> int:
+        """The input bound the serving route was priced on (proxy/prompt_bound.py)."""
+        return self.route.prompt_tokens
+
+    @property
+    def hold_nanos(self) -> int:
+        """What the hold covers: the most this request can cost on any of its routes."""
+        return max(1, *(route.worst_nanos for route in self.routes))
+
+    async def reserve(self) -> None:
         # While this call lives and until it settles or releases, its hold does not expire.
         self.hold = await holds.reserve(
             hold_payer(self.principal),
-            amount_nanos=amount_nanos,
+            amount_nanos=self.hold_nanos,
             request_id=self.request_id,
             owner=self,
         )
@@ -95,7 +122,7 @@ class Call:
     async def settle(self, usage: Usage, *, images: int = 0) -> None:
         self.usage, self.images = usage, images
         cost = cost_nanos(
-            self.model,
+            self.deployment,  # the prices of the deployment that served
             input_tokens=usage.input_tokens,
             output_tokens=usage.output_tokens,
             cached_input_tokens=usage.cached_input_tokens,
@@ -121,11 +148,12 @@ class Call:
             self.finished = True
             await asyncio.shield(holds.release(self.hold))
 
-    async def upstream(self, request: Awaitable[T]) -> T:
-        """Await the upstream call; on any failure give the hold back, log, and raise the
-        API error (an upstream failure before output costs nothing)."""
+    async def upstream(self, attempt: Callable[[Route], Awaitable[T]]) -> T:
+        """`attempt(route)` on the routes in turn until one answers (proxy/routing/failover.py);
+        when none does, give the hold back, log, and raise the API error (an upstream failure
+        before output costs nothing, failed attempts included)."""
         try:
-            return await request
+            return await self.attempts.first_success(attempt)
         except (UpstreamError, UnsupportedOperation) as error:
             await self.release()
             api_error = upstream_api_error(error)
@@ -166,35 +194,7 @@ class Call:
                 status_code=status_code,
                 error_code=error_code,
                 outcome=outcome,
+                provider=self.deployment.provider,
+                attempts=self.attempts.count or 1,
             )
         )
-
-
-async def model_for_call(
-    principal: Principal, model_id: str, kind: str
-) -> tuple[CatalogModel, Provider]:
-    """The catalog model, if this caller may use it here, and the adapter that serves it."""
-    model = await catalog_model_aget(model_id)
-    if model is None:
-        raise ModelNotFound(f"The model {model_id!r} does not exist.", param="model")
-    if model.kind != kind:
-        raise InvalidRequest(
-            f"{model_id!r} is a {model.kind} model; this endpoint needs a {kind} model.",
-            param="model",
-        )
-    if not principal.livemode and model.provider != TEST_PROVIDER:
-        raise ModelNotAllowed(
-            "Test-mode keys and sessions may call only the local test models (test/…): money "
-            "paid in test mode never buys real upstream usage.",
-            param="model",
-        )
-    session = principal.session
-    if session is not None and session.allowed_models and model_id not in session.allowed_models:
-        raise ModelNotAllowed(f"This session may not use {model_id!r}.", param="model")
-    try:
-        provider = await aget_provider(model.provider)
-    except ProviderNotConfigured:
-        raise ModelNotAllowed(
-            f"The provider of {model_id!r} is not configured on this gateway.", param="model"
-        ) from None
-    return model, provider

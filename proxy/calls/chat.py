@@ -8,6 +8,7 @@ gateway's model id (docs/gateway.md).
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 
@@ -17,8 +18,9 @@ from llmgateway import ids
 from llmgateway.errors import InvalidRequest
 from proxy import prompt_bound, tokens
 from proxy import requests as parse
-from proxy.calls.call import Call, model_for_call
+from proxy.calls.call import Call, routed
 from proxy.providers.base import ChatRequest, ChatResult, Usage
+from proxy.routing import Route, model_routes
 from sessions_app.authentication import Principal
 
 
@@ -38,13 +40,16 @@ def usage_json(usage: Usage) -> dict[str, Any]:
     return body
 
 
-async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatRequest, int]:
+async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatRequest]:
+    """The checked, priced call and its chat request, as its first route is to get it (each
+    attempt sends it under its own deployment's model name: `chat_for`)."""
     body = parse.require_object(body)
-    model, provider = await model_for_call(principal, parse.model_id(body), CatalogModel.Kind.CHAT)
+    model, routes = await model_routes(principal, parse.model_id(body), CatalogModel.Kind.CHAT)
     messages = parse.chat_messages(body)
     options = parse.chat_options(body)
     choices = parse.chat_choices(body)
-    if choices > provider.max_choices:
+    routes = [route for route in routes if route.provider.max_choices >= choices]
+    if not routes:
         raise InvalidRequest(
             f"{model.id!r} answers one choice per request (n = 1); n up to "
             f"{parse.MAX_CHAT_CHOICES} is served for OpenAI-compatible providers.",
@@ -55,7 +60,7 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
     )
     # The context window is checked on the messages alone (the tools' JSON is an overcount);
     # the hold covers every input token the upstream can bill.
-    message_tokens = tokens.count_message_tokens(messages, model=model.upstream_model)
+    message_tokens = tokens.count_message_tokens(messages, model=routes[0].upstream_model)
     max_output = output_tokens_bound(
         model, prompt_tokens=message_tokens, max_output_tokens=requested
     )
@@ -64,28 +69,46 @@ async def prepare_chat(principal: Principal, body: Any) -> tuple[Call, ChatReque
             "The prompt leaves no room for an answer in this model's context window.",
             param="messages",
         )
-    call = Call(principal=principal, endpoint="chat.completions", model=model, provider=provider)
+    bounds: dict[str, int] = {}  # by upstream model name: what its tokenizer counts
+    for route in routes:
+        name = route.upstream_model
+        if name not in bounds:
+            bounds[name] = prompt_bound.chat_prompt_tokens(messages, options, model=name)
+        route.prompt_tokens = bounds[name]
+        route.worst_nanos = worst_case_cost_nanos(
+            route.deployment,
+            prompt_tokens=route.prompt_tokens,
+            max_output_tokens=max_output,
+            choices=choices,
+        )
+    call = Call(
+        principal=principal,
+        endpoint="chat.completions",
+        model=model,
+        routes=routed(principal, routes),
+    )
     call.stream = bool(body.get("stream"))
     call.include_usage = parse.stream_include_usage(body)
-    call.prompt_tokens = prompt_tokens = prompt_bound.chat_prompt_tokens(
-        messages, options, model=model.upstream_model
-    )
     chat = ChatRequest(
-        model=model.upstream_model,
+        model=call.routes[0].upstream_model,
         messages=messages,
         max_tokens=max_output,
         n=choices,
         extra=options,
     )
-    worst = worst_case_cost_nanos(
-        model, prompt_tokens=prompt_tokens, max_output_tokens=max_output, choices=choices
-    )
-    return call, chat, max(worst, 1)
+    return call, chat
 
 
-async def chat_complete(call: Call, chat: ChatRequest, worst_nanos: int) -> dict[str, Any]:
-    await call.reserve(worst_nanos)
-    result = await call.upstream(call.provider.chat(chat))
+def chat_for(chat: ChatRequest, route: Route) -> ChatRequest:
+    """The chat request as `route`'s deployment is to get it (under its model name)."""
+    if chat.model == route.upstream_model:
+        return chat
+    return dataclasses.replace(chat, model=route.upstream_model)
+
+
+async def chat_complete(call: Call, chat: ChatRequest) -> dict[str, Any]:
+    await call.reserve()
+    result = await call.upstream(lambda route: route.provider.chat(chat_for(chat, route)))
     await call.settle(result.usage)
     await call.log(status_code=200, outcome="completed")
     return _chat_completion_json(call, result)

@@ -16,16 +16,10 @@ from dataclasses import dataclass, field
 from llmgateway.errors import ApiError
 from proxy import tokens
 from proxy.calls.call import Call
-from proxy.errors import UpstreamFailed
-from proxy.providers.base import (
-    ChatRequest,
-    StreamDelta,
-    StreamEnd,
-    UnsupportedOperation,
-    UpstreamError,
-    Usage,
-)
+from proxy.calls.chat import chat_for
+from proxy.providers.base import ChatRequest, StreamDelta, StreamEnd, UpstreamError, Usage
 from proxy.providers.errors import upstream_api_error
+from proxy.routing import Route
 
 
 @dataclass
@@ -53,28 +47,28 @@ class ChatStream:
                 await _settle_partial(self)
 
 
-async def chat_stream_open(call: Call, chat: ChatRequest, worst_nanos: int) -> ChatStream:
+async def chat_stream_open(call: Call, chat: ChatRequest) -> ChatStream:
     """Reserve and wait for the upstream's first event, so a failure before any output is still
-    a JSON error that costs nothing."""
-    await call.reserve(worst_nanos)
-    events = call.provider.chat_stream(chat)
-    try:
-        first = await anext(events)
-    except (UpstreamError, UnsupportedOperation, StopAsyncIteration) as error:
-        await events.aclose()
-        await call.release()
-        api_error = (
-            UpstreamFailed("The model provider ended the stream before any output.")
-            if isinstance(error, StopAsyncIteration)
-            else upstream_api_error(error)
-        )
-        await call.log(status_code=api_error.status, outcome="failed", error_code=api_error.code)
-        raise api_error from None
-    except BaseException:
-        await events.aclose()
-        await call.release()
-        raise
-    return ChatStream(call, chat, events, first)
+    a JSON error that costs nothing — and, until then, the next route can still be tried
+    (proxy/routing/failover.py)."""
+    await call.reserve()
+
+    async def first_event(route: Route) -> ChatStream:
+        request = chat_for(chat, route)
+        events = route.provider.chat_stream(request)
+        try:
+            first = await anext(events)
+        except StopAsyncIteration:
+            await events.aclose()
+            raise UpstreamError(
+                502, f"{route.provider.name} ended the stream before any output."
+            ) from None
+        except BaseException:
+            await events.aclose()
+            raise
+        return ChatStream(call, request, events, first)
+
+    return await call.upstream(first_event)
 
 
 @dataclass(frozen=True)

@@ -2,43 +2,53 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from billing.models import CatalogModel
 from billing.pricing import worst_case_cost_nanos
 from proxy import requests as parse
 from proxy import tokens
-from proxy.calls.call import Call, model_for_call
+from proxy.calls.call import Call, routed
 from proxy.providers.base import EmbeddingsRequest
+from proxy.routing import model_routes
 from sessions_app.authentication import Principal
 
 
 async def embeddings_create(principal: Principal, body: Any) -> tuple[Call, dict[str, Any]]:
     body = parse.require_object(body)
-    model, provider = await model_for_call(
-        principal, parse.model_id(body), CatalogModel.Kind.EMBEDDING
-    )
+    model, routes = await model_routes(principal, parse.model_id(body), CatalogModel.Kind.EMBEDDING)
     value = parse.embedding_input(body)
     items = [value] if isinstance(value, str) or (value and isinstance(value[0], int)) else value
-    prompt_tokens = sum(
-        len(item)
-        if isinstance(item, list)
-        else tokens.count_text_tokens(item, model=model.upstream_model)
-        for item in items
+    counted: dict[str, int] = {}  # by upstream model name: what its tokenizer counts
+    for route in routes:
+        name = route.upstream_model
+        if name not in counted:
+            counted[name] = sum(
+                len(item) if isinstance(item, list) else tokens.count_text_tokens(item, model=name)
+                for item in items
+            )
+        route.prompt_tokens = counted[name]
+        route.worst_nanos = worst_case_cost_nanos(
+            route.deployment, prompt_tokens=route.prompt_tokens, max_output_tokens=0
+        )
+    call = Call(
+        principal=principal, endpoint="embeddings", model=model, routes=routed(principal, routes)
     )
-    call = Call(principal=principal, endpoint="embeddings", model=model, provider=provider)
     request = EmbeddingsRequest(
-        model=model.upstream_model,
+        model=call.routes[0].upstream_model,
         input=value,
         dimensions=parse.positive_int(body, "dimensions", maximum=10_000),
         encoding_format=body.get("encoding_format")
         if body.get("encoding_format") in ("float", "base64")
         else None,
     )
-    await call.reserve(
-        max(1, worst_case_cost_nanos(model, prompt_tokens=prompt_tokens, max_output_tokens=0))
+    await call.reserve()
+    result = await call.upstream(
+        lambda route: route.provider.embeddings(
+            dataclasses.replace(request, model=route.upstream_model)
+        )
     )
-    result = await call.upstream(provider.embeddings(request))
     await call.settle(result.usage)
     await call.log(status_code=200, outcome="completed")
     return call, {

@@ -1,7 +1,9 @@
 """Provider adapters: the one seam every upstream model call goes through.
 
-provider = await aget_provider(catalog_model.provider)
-result = await provider.chat(ChatRequest(model=catalog_model.upstream_model, messages=...))
+provider = await aget_provider(deployment.provider)
+result = await provider.chat(ChatRequest(model=deployment.upstream_model, messages=...))
+
+Which deployment of a catalog model serves a request is proxy/routing/'s choice.
 """
 
 from proxy.providers.base import (

@@ -35,7 +35,13 @@ from proxy.providers.base import (
     Usage,
 )
 from proxy.providers.errors import upstream_error_from_answer, upstream_error_from_transport
-from proxy.providers.http import json_bytes, post_json, shared_client
+from proxy.providers.http import (
+    json_bytes,
+    post_json,
+    retry_after_seconds,
+    shared_client,
+    stream_timeout,
+)
 from proxy.providers.sse import iter_sse
 
 __all__ = ["ANTHROPIC_VERSION", "DEFAULT_MAX_TOKENS", "AnthropicProvider", "to_anthropic_messages"]
@@ -79,10 +85,13 @@ def usage_from_anthropic(data: Any) -> Usage | None:
 
 
 class AnthropicProvider(Provider):
-    def __init__(self, *, name: str, base_url: str, api_key: str) -> None:
+    def __init__(
+        self, *, name: str, base_url: str, api_key: str, read_timeout: float | None = None
+    ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
+        self.read_timeout = read_timeout  # a deployment's own; None: UPSTREAM_TIMEOUT_SECONDS
 
     def __repr__(self) -> str:
         return f"<AnthropicProvider {self.name} {self.base_url}>"
@@ -120,21 +129,29 @@ class AnthropicProvider(Provider):
             body["stream"] = True
         return body, plan
 
-    def _error(self, status: int, content: bytes) -> UpstreamError:
+    def _error(self, status: int, content: bytes, retry_after: float | None) -> UpstreamError:
         return upstream_error_from_answer(
-            self.name, self._api_key, status, content, code_fields=("type",)
+            self.name,
+            self._api_key,
+            status,
+            content,
+            code_fields=("type",),
+            retry_after=retry_after,
         )
 
     async def chat(self, request: ChatRequest) -> ChatResult:
         body, plan = self._body(request, stream=False)
         try:
-            status, content = await post_json(
-                self.messages_url, json_bytes(body), headers=self._headers()
+            status, content, retry_after = await post_json(
+                self.messages_url,
+                json_bytes(body),
+                headers=self._headers(),
+                read_timeout=self.read_timeout,
             )
         except httpx.HTTPError as error:
             raise upstream_error_from_transport(self.name, error) from None
         if status >= 400:
-            raise self._error(status, content)
+            raise self._error(status, content, retry_after)
         try:
             answer = json.loads(content)
         except ValueError:
@@ -169,10 +186,18 @@ class AnthropicProvider(Provider):
         finished = False
         try:
             async with shared_client().stream(
-                "POST", self.messages_url, json=body, headers=self._headers()
+                "POST",
+                self.messages_url,
+                json=body,
+                headers=self._headers(),
+                timeout=stream_timeout(self.read_timeout),
             ) as response:
                 if response.status_code >= 400:
-                    raise self._error(response.status_code, await response.aread())
+                    raise self._error(
+                        response.status_code,
+                        await response.aread(),
+                        retry_after_seconds(response.headers.items()),
+                    )
                 async for event in iter_sse(response):
                     data = self._event_data(event.data)
                     kind = data.get("type") or event.event
@@ -224,7 +249,7 @@ class AnthropicProvider(Provider):
     def _stream_error(self, data: dict[str, Any]) -> UpstreamError:
         error = data.get("error") or {}
         status = _STREAM_ERROR_STATUS.get(error.get("type"), 502)
-        return self._error(status, json.dumps({"error": error}).encode())
+        return self._error(status, json.dumps({"error": error}).encode(), None)
 
 
 def _counted_usage(request: ChatRequest, content: str) -> Usage:

@@ -39,7 +39,7 @@ class Usage:
 
 @dataclass
 class ChatRequest:
-    model: str  # the provider's own model name: CatalogModel.upstream_model
+    model: str  # the provider's own model name: Deployment.upstream_model
     messages: list[dict[str, Any]]  # OpenAI chat messages: {"role", "content", "name"?}
     max_tokens: int | None = None  # set it (the hold covers exactly this many output tokens)
     temperature: float | None = None
@@ -154,13 +154,22 @@ class UpstreamError(ProviderError):
     """The upstream refused or failed: an HTTP error status, a transport failure or timeout
     (status 502 / 504), or an error event in the middle of a stream.
 
-    `status` is the upstream's HTTP status; `code` its error code or type when it gave one.
+    `status` is the upstream's HTTP status; `code` its error code or type when it gave one;
+    `retry_after` the seconds its answer asked to wait (Retry-After), when it said.
     """
 
-    def __init__(self, status: int, message: str, *, code: str | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        retry_after: float | None = None,
+    ) -> None:
         self.status = status
         self.message = message
         self.code = code
+        self.retry_after = retry_after
         super().__init__(f"upstream error {status}: {message}")
 
 

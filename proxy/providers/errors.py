@@ -39,6 +39,7 @@ def upstream_error_from_answer(
     *,
     code_fields: tuple[str, ...],
     string_error: bool = False,
+    retry_after: float | None = None,
 ) -> UpstreamError:
     """An error answer (status >= 400) as an UpstreamError: the provider's message and code
     from its `{"error": {...}}` body (`code_fields`: where this API style keeps the code, first
@@ -63,6 +64,7 @@ def upstream_error_from_answer(
         status,
         redact_secret(f"{provider}: {message}", api_key),
         code=str(code) if code else None,
+        retry_after=retry_after,
     )
 
 

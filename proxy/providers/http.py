@@ -17,7 +17,11 @@ are kept for reuse.
 
 from __future__ import annotations
 
+import email.utils
 import json
+import time
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 import httpcore
 import httpx
@@ -41,13 +45,58 @@ PROXY_VARIABLES = (
 )
 
 
-def upstream_timeout() -> httpx.Timeout:
+# The longest Retry-After an upstream's answer is taken at its word for (proxy/routing/).
+MAX_RETRY_AFTER_SECONDS = 300.0
+
+
+def upstream_timeout(read_seconds: float | None = None) -> httpx.Timeout:
+    """The timeouts of an upstream call; `read_seconds` (a deployment's own) replaces
+    `UPSTREAM_TIMEOUT_SECONDS`."""
     return httpx.Timeout(
         connect=CONNECT_TIMEOUT_SECONDS,
-        read=env_number("UPSTREAM_TIMEOUT_SECONDS", 60.0, positive=True),
+        read=read_seconds or env_number("UPSTREAM_TIMEOUT_SECONDS", 60.0, positive=True),
         write=WRITE_TIMEOUT_SECONDS,
         pool=POOL_TIMEOUT_SECONDS,
     )
+
+
+def stream_timeout(read_seconds: float | None) -> Any:
+    """The `timeout=` of a streamed call: the shared client's, unless the deployment sets one."""
+    return upstream_timeout(read_seconds) if read_seconds else httpx.USE_CLIENT_DEFAULT
+
+
+def retry_after_seconds(headers: Iterable[tuple[str | bytes, str | bytes]]) -> float | None:
+    """How long an answer asks the caller to wait: `retry-after-ms` (OpenAI), else
+    `retry-after` in seconds or as an HTTP date; None when absent or unreadable; at most
+    MAX_RETRY_AFTER_SECONDS."""
+    values = {}
+    for name, value in headers:
+        name = name.decode("latin-1") if isinstance(name, bytes) else name
+        value = value.decode("latin-1") if isinstance(value, bytes) else value
+        values[name.lower()] = value.strip()
+    seconds: float | None = None
+    try:
+        if "retry-after-ms" in values:
+            seconds = float(values["retry-after-ms"]) / 1000
+        elif "retry-after" in values:
+            seconds = float(values["retry-after"])
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(values["retry-after"])
+            seconds = when.timestamp() - time.time()
+        except (KeyError, TypeError, ValueError):
+            return None
+    if seconds is None or seconds != seconds:  # absent, or NaN
+        return None
+    return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
+
+
+class UpstreamAnswer(NamedTuple):
+    """A whole answer to a plain call."""
+
+    status: int
+    content: bytes
+    retry_after: float | None = None  # seconds, from the answer's headers (retry_after_seconds)
 
 
 def upstream_limits() -> httpx.Limits:
@@ -115,8 +164,11 @@ def _proxy_configured() -> bool:
     return any(env.str(name, default="") for name in PROXY_VARIABLES)
 
 
-async def post_json(url: str, content: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-    """POST a JSON body and read the whole answer: (status, body).
+async def post_json(
+    url: str, content: bytes, headers: dict[str, str], *, read_timeout: float | None = None
+) -> UpstreamAnswer:
+    """POST a JSON body and read the whole answer (`read_timeout`: a deployment's own, else
+    `UPSTREAM_TIMEOUT_SECONDS`).
 
     Failures raise httpx's exceptions, as the client's own calls do: `httpx.TimeoutException`
     for a timeout (connect, write, read or waiting for a pooled connection), another
@@ -125,14 +177,20 @@ async def post_json(url: str, content: bytes, headers: dict[str, str]) -> tuple[
     merged.update((name.lower(), value) for name, value in headers.items())
     merged["accept-encoding"] = "identity"  # nothing to decode on our side
     if _proxy_configured():
-        response = await shared_client().post(url, content=content, headers=merged)
-        return response.status_code, response.content
-    timeout = upstream_timeout()
+        response = await shared_client().post(
+            url, content=content, headers=merged, timeout=stream_timeout(read_timeout)
+        )
+        return UpstreamAnswer(
+            response.status_code,
+            response.content,
+            retry_after_seconds(response.headers.items()) if response.status_code >= 400 else None,
+        )
+    timeout = upstream_timeout(read_timeout)
     header_list = [
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in merged.items()
     ]
     try:
-        return await _pools.get().request(
+        status, body, answer_headers = await _pools.get().request(
             b"POST",
             httpcore.URL(url),
             headers=header_list,
@@ -148,3 +206,6 @@ async def post_json(url: str, content: bytes, headers: dict[str, str]) -> tuple[
         raise httpx.TimeoutException(str(error) or type(error).__name__) from None
     except (httpcore.ProtocolError, httpcore.NetworkError, httpcore.UnsupportedProtocol) as error:
         raise httpx.TransportError(str(error) or type(error).__name__) from None
+    if status < 400:
+        return UpstreamAnswer(status, body)
+    return UpstreamAnswer(status, body, retry_after_seconds(answer_headers))

@@ -25,7 +25,13 @@ from proxy.providers.base import (
     Usage,
 )
 from proxy.providers.errors import upstream_error_from_answer, upstream_error_from_transport
-from proxy.providers.http import json_bytes, post_json, shared_client
+from proxy.providers.http import (
+    json_bytes,
+    post_json,
+    retry_after_seconds,
+    shared_client,
+    stream_timeout,
+)
 from proxy.providers.sse import iter_sse
 
 # Parameters a client may not pass through `extra`: the gateway sets them itself (`n` from
@@ -69,10 +75,12 @@ class OpenAICompatibleProvider(Provider):
         base_url: str,
         api_key: str,
         max_tokens_parameter: str = "max_tokens",
+        read_timeout: float | None = None,
     ) -> None:
         self.name = name
         self.base_url = base_url.rstrip("/")
         self._api_key = api_key
+        self.read_timeout = read_timeout  # a deployment's own; None: UPSTREAM_TIMEOUT_SECONDS
         # OpenAI's own API wants max_completion_tokens (its reasoning models refuse
         # max_tokens); most compatible servers know only max_tokens.
         self.max_tokens_parameter = max_tokens_parameter
@@ -102,7 +110,7 @@ class OpenAICompatibleProvider(Provider):
             body["stream_options"] = {"include_usage": True}
         return body
 
-    def _error(self, status: int, content: bytes) -> UpstreamError:
+    def _error(self, status: int, content: bytes, retry_after: float | None) -> UpstreamError:
         return upstream_error_from_answer(
             self.name,
             self._api_key,
@@ -110,17 +118,21 @@ class OpenAICompatibleProvider(Provider):
             content,
             code_fields=("code", "type"),
             string_error=True,  # OpenAI-compatible servers also send {"error": "…"}
+            retry_after=retry_after,
         )
 
     async def _post_json(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            status, content = await post_json(
-                self.base_url + path, json_bytes(body), headers=self._headers()
+            status, content, retry_after = await post_json(
+                self.base_url + path,
+                json_bytes(body),
+                headers=self._headers(),
+                read_timeout=self.read_timeout,
             )
         except httpx.HTTPError as error:
             raise upstream_error_from_transport(self.name, error) from None
         if status >= 400:
-            raise self._error(status, content)
+            raise self._error(status, content, retry_after)
         try:
             answer = json.loads(content)
         except ValueError:
@@ -169,10 +181,18 @@ class OpenAICompatibleProvider(Provider):
         pieces: list[str] = []
         try:
             async with shared_client().stream(
-                "POST", self.base_url + "/chat/completions", json=body, headers=self._headers()
+                "POST",
+                self.base_url + "/chat/completions",
+                json=body,
+                headers=self._headers(),
+                timeout=stream_timeout(self.read_timeout),
             ) as response:
                 if response.status_code >= 400:
-                    raise self._error(response.status_code, await response.aread())
+                    raise self._error(
+                        response.status_code,
+                        await response.aread(),
+                        retry_after_seconds(response.headers.items()),
+                    )
                 async for event in iter_sse(response):
                     if event.data.strip() == "[DONE]":
                         break
@@ -219,7 +239,7 @@ class OpenAICompatibleProvider(Provider):
         if not isinstance(chunk, dict):
             raise UpstreamError(502, f"{self.name} sent a stream event that is not an object.")
         if chunk.get("error"):
-            raise self._error(502, json.dumps({"error": chunk["error"]}).encode())
+            raise self._error(502, json.dumps({"error": chunk["error"]}).encode(), None)
         return chunk
 
     # Embeddings and images

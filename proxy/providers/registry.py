@@ -27,12 +27,16 @@ from proxy.providers.openai_compatible import OpenAICompatibleProvider
 _local_test_provider = LocalTestProvider()
 
 
-def provider_from_config(config: ProviderConfig) -> Provider:
+def provider_from_config(config: ProviderConfig, *, read_timeout: float | None = None) -> Provider:
+    """The adapter for `config`; `read_timeout`: a deployment's own wait for the next byte."""
     if config.api_style == API_STYLE_LOCAL:
         return _local_test_provider
     if config.api_style == API_STYLE_ANTHROPIC:
         return AnthropicProvider(
-            name=config.provider, base_url=config.base_url, api_key=config.api_key
+            name=config.provider,
+            base_url=config.base_url,
+            api_key=config.api_key,
+            read_timeout=read_timeout,
         )
     if config.api_style == API_STYLE_OPENAI:
         return OpenAICompatibleProvider(
@@ -42,6 +46,7 @@ def provider_from_config(config: ProviderConfig) -> Provider:
             max_tokens_parameter=(
                 "max_completion_tokens" if config.provider == "openai" else "max_tokens"
             ),
+            read_timeout=read_timeout,
         )
     raise ProviderNotConfigured(f"{config.provider}: unknown API style {config.api_style!r}")
 

@@ -62,8 +62,8 @@ class UpstreamPool:
         headers: list[tuple[bytes, bytes]],
         content: bytes,
         timeouts: dict[str, float | None],  # None: no limit (httpcore and asyncio alike)
-    ) -> tuple[int, bytes]:
-        """Send one request and read its whole answer: (status, body)."""
+    ) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
+        """Send one request and read its whole answer: (status, body, headers)."""
         connection = await self._connection_for(url.origin, timeouts["pool"])
         headers = [
             (b"host", _host_header(url)),
@@ -83,7 +83,7 @@ class UpstreamPool:
             await self._close(connection)
             raise
         await self._give_back(_key(url.origin), connection)
-        return response.status, body
+        return response.status, body, response.headers
 
     async def aclose(self) -> None:
         for connection in list(self._open):

@@ -11,8 +11,8 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse, StreamingHttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from billing.models import CatalogModel
-from billing.selectors import catalog_models_available
+from billing.models import CatalogModel, Deployment
+from billing.selectors import catalog_offers
 from llmgateway.api import MethodNotAllowed
 from llmgateway.errors import ApiError
 from llmgateway.money import nanos_to_usd
@@ -99,7 +99,7 @@ image_generations = billed_view(endpoints.image_generations)
 @api_view("GET")
 async def models(request):
     principal = await authenticate(request)
-    data = [_model_json(model) for model in await _models_for(principal)]
+    data = [_model_json(*offer) for offer in await _models_for(principal)]
     return JsonResponse({"object": "list", "data": data})
 
 
@@ -107,37 +107,55 @@ async def models(request):
 async def model_detail(request, model_id: str):
     """One model of `/v1/models`; one the caller may not use is as unknown as a missing one."""
     principal = await authenticate(request)
-    for model in await _models_for(principal):
+    for model, deployments in await _models_for(principal):
         if model.id == model_id:
-            return JsonResponse(_model_json(model))
+            return JsonResponse(_model_json(model, deployments))
     raise ModelNotFound(f"The model {model_id!r} does not exist.", param="model")
 
 
-async def _models_for(principal) -> list[CatalogModel]:
-    """The catalog models this key or session may call."""
-    available = await sync_to_async(catalog_models_available, thread_sensitive=False)(
-        livemode=principal.livemode
+async def _models_for(principal) -> list[tuple[CatalogModel, list[Deployment]]]:
+    """The catalog models this key or session may call, with the deployments that may serve
+    it (the project's allowed providers applied)."""
+    offers = await sync_to_async(catalog_offers, thread_sensitive=False)(
+        livemode=principal.livemode, providers=principal.project.allowed_providers
     )
     scope = principal.session.allowed_models if principal.kind == SESSION else []
-    return [model for model in available if not scope or model.id in scope]
+    return [offer for offer in offers if not scope or offer[0].id in scope]
 
 
-def _model_json(model: CatalogModel) -> dict:
+# `pricing` name -> the deployment's price field (nano-USD).
+PRICING_FIELDS = {
+    "input_per_million_tokens": "input_nanos_per_million_tokens",
+    "output_per_million_tokens": "output_nanos_per_million_tokens",
+    "cached_input_per_million_tokens": "cached_input_nanos_per_million_tokens",
+    "per_image": "nanos_per_image",
+    "per_request": "nanos_per_request",
+}
+
+
+def _pricing(deployment: Deployment) -> dict[str, str]:
+    return {
+        name: nanos_to_usd(getattr(deployment, field)) for name, field in PRICING_FIELDS.items()
+    }
+
+
+def _model_json(model: CatalogModel, deployments: list[Deployment]) -> dict:
+    """`pricing` is the highest of the deployments' prices: what a request may cost at most
+    whichever serves it; `providers` lists each one's own."""
     return {
         "id": model.id,
         "object": "model",
         "created": int(model.created_at.timestamp()),  # stable: when it joined the catalog
-        "owned_by": model.provider,
+        "owned_by": model.owner,
         "kind": model.kind,
         "pricing": {
-            "input_per_million_tokens": nanos_to_usd(model.input_nanos_per_million_tokens),
-            "output_per_million_tokens": nanos_to_usd(model.output_nanos_per_million_tokens),
-            "cached_input_per_million_tokens": nanos_to_usd(
-                model.cached_input_nanos_per_million_tokens
-            ),
-            "per_image": nanos_to_usd(model.nanos_per_image),
-            "per_request": nanos_to_usd(model.nanos_per_request),
+            name: nanos_to_usd(max(getattr(deployment, field) for deployment in deployments))
+            for name, field in PRICING_FIELDS.items()
         },
+        "providers": [
+            {"provider": deployment.provider, "pricing": _pricing(deployment)}
+            for deployment in deployments
+        ],
         "max_output_tokens": model.max_output_tokens,
         "context_window": model.context_window,
     }

@@ -238,10 +238,10 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
         holds_slot = False
         try:
             holds_slot = await session_slot_acquire(principal)
-            call, chat_request, worst_nanos = await prepare_chat(principal, body)
+            call, chat_request = await prepare_chat(principal, body)
             if chat is not None:
                 chat.call = call
-            stream = await chat_stream_open(call, chat_request, worst_nanos)
+            stream = await chat_stream_open(call, chat_request)
             await self._relay(request_id, stream)
         except asyncio.CancelledError:
             chat = self.chats.get(request_id)
@@ -276,6 +276,7 @@ class ChatConsumer(AsyncJsonWebsocketConsumer):
                     "usage": usage_json(item.usage),
                     "cost": nanos_to_usd(item.charged_nanos),
                     "balance": nanos_to_usd(item.balance_nanos or 0),
+                    "provider": stream.call.deployment.provider,  # the one that served
                 }
                 if item.error is not None:
                     await self._send_error(item.error, request_id, **billing)

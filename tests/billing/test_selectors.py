@@ -5,14 +5,16 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import async_to_sync
 
-from billing.models import CatalogModel, ProviderCredential
+from billing.models import CatalogModel, Deployment, ProviderCredential
 from billing.selectors import (
     ProviderConfig,
     catalog_cache_clear,
-    catalog_model_aget,
+    catalog_entry_aget,
+    catalog_entry_get,
     catalog_model_get,
     catalog_model_ids,
     catalog_models_available,
+    catalog_offers,
     provider_config_get,
     provider_env_prefix,
 )
@@ -63,27 +65,60 @@ def test_disabled_models_are_neither_listed_nor_found(monkeypatch):
     catalog_cache_clear()
     assert "openai/gpt-4o" not in catalog_model_ids(livemode=True)
     assert catalog_model_get("openai/gpt-4o") is None
-    assert catalog_model_get("openai/gpt-4o-mini").upstream_model == "gpt-4o-mini"
+    assert catalog_entry_get("openai/gpt-4o-mini").deployments[0].upstream_model == "gpt-4o-mini"
     assert catalog_model_get("nobody/nothing") is None
 
 
-def test_available_models_come_ordered_by_provider_then_id(monkeypatch):
+def test_available_models_come_ordered_by_id(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-upstream")
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-upstream")
     models = catalog_models_available(livemode=True)
-    assert [(m.provider, m.id) for m in models] == sorted((m.provider, m.id) for m in models)
-    assert {m.provider for m in models} == {"anthropic", "openai", "test"}
+    assert [m.id for m in models] == sorted(m.id for m in models)
+    assert {m.owner for m in models} == {"anthropic", "openai", "test"}
+
+
+def test_a_model_is_available_while_one_of_its_deployments_is(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-upstream")
+    Deployment.objects.create(
+        model_id="openai/gpt-4o-mini", provider="azure", upstream_model="mini", priority=1
+    )
+    offers = dict(catalog_offers(livemode=True))
+    mini = CatalogModel.objects.get(pk="openai/gpt-4o-mini")
+    # azure has no key: only the openai deployment may serve
+    assert [d.provider for d in offers[mini]] == ["openai"]
+    monkeypatch.setenv("AZURE_API_KEY", "az-key")
+    monkeypatch.setenv("AZURE_BASE_URL", "http://127.0.0.1:9/v1")
+    assert [d.provider for d in dict(catalog_offers(livemode=True))[mini]] == ["openai", "azure"]
+    Deployment.objects.filter(model=mini, provider="openai").update(enabled=False)
+    catalog_cache_clear()
+    assert [d.provider for d in dict(catalog_offers(livemode=True))[mini]] == ["azure"]
+    Deployment.objects.filter(model=mini).update(enabled=False)
+    catalog_cache_clear()
+    assert "openai/gpt-4o-mini" not in catalog_model_ids(livemode=True)
+    assert catalog_entry_get("openai/gpt-4o-mini").deployments == ()
+
+
+def test_a_project_provider_allow_list_narrows_the_models_but_never_the_test_ones(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-upstream")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-upstream")
+    ids = catalog_model_ids(livemode=True, providers=["anthropic"])
+    assert "anthropic/claude-haiku-4-5" in ids and ids >= TEST_MODELS
+    assert not any(model_id.startswith("openai/") for model_id in ids)
+    assert catalog_model_ids(livemode=True, providers=[]) == catalog_model_ids(livemode=True)
 
 
 def test_catalog_reads_are_cached_and_a_save_drops_the_cache(django_assert_num_queries):
-    catalog_model_get("test/echo")
+    catalog_entry_get("test/echo")
     with django_assert_num_queries(0):
-        assert catalog_model_get("test/echo").output_nanos_per_million_tokens == 2_000_000_000
+        (echo,) = catalog_entry_get("test/echo").deployments
+        assert echo.output_nanos_per_million_tokens == 2_000_000_000
+        assert echo.max_output_tokens == 4096  # the model's, shared: no query
         catalog_model_ids(livemode=False)
-    echo = CatalogModel.objects.get(pk="test/echo")
+    echo = Deployment.objects.get(model_id="test/echo")
     echo.output_nanos_per_million_tokens = 3_000_000_000
     echo.save()
-    assert catalog_model_get("test/echo").output_nanos_per_million_tokens == 3_000_000_000
+    (echo,) = catalog_entry_get("test/echo").deployments
+    assert echo.output_nanos_per_million_tokens == 3_000_000_000
 
 
 def test_a_zero_cache_lifetime_reads_the_database_every_time(monkeypatch):
@@ -94,10 +129,11 @@ def test_a_zero_cache_lifetime_reads_the_database_every_time(monkeypatch):
 
 
 def test_async_lookup_answers_like_the_sync_one():
-    assert async_to_sync(catalog_model_aget)("test/lorem").id == "test/lorem"
+    assert async_to_sync(catalog_entry_aget)("test/lorem").model.id == "test/lorem"
     catalog_model_get("test/lorem")  # warm: the async path then needs no thread hop
-    assert async_to_sync(catalog_model_aget)("test/lorem").id == "test/lorem"
-    assert async_to_sync(catalog_model_aget)("test/missing") is None
+    entry = async_to_sync(catalog_entry_aget)("test/lorem")
+    assert (entry.model.id, [d.provider for d in entry.deployments]) == ("test/lorem", ["test"])
+    assert async_to_sync(catalog_entry_aget)("test/missing") is None
 
 
 def test_provider_environment_prefix():

@@ -74,6 +74,7 @@ class FakeOpenAI:
       result is answered in text, as a model would.
     - `omit_usage`: answer without any `usage` (the gateway must count tokens itself).
     - `api_key`: when set, the only Bearer token accepted.
+    - `retry_after`: a `Retry-After` header value sent with every error answer.
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None):
@@ -100,6 +101,7 @@ class FakeOpenAI:
         self.omit_usage = False
         self.tool_calls: list[dict] | None = None
         self.api_key: str | None = None
+        self.retry_after: str | None = None
         self.embedding_dimensions = payloads.DEFAULT_EMBEDDING_DIMENSIONS
         self.release_hangs()
         self.requests.clear()
@@ -377,11 +379,16 @@ class _Handler(BaseHTTPRequestHandler):
             code=default_code if code is _STATUS_DEFAULT else code,
             param=param,
         )
-        self._send_json(record, status, body)
+        retry_after = self.server.fake.retry_after
+        record.outcome = "error"  # before the client can read it
+        extra = {"Retry-After": retry_after} if retry_after is not None else {}
+        self._send_bytes(status, json.dumps(body).encode(), "application/json", **extra)
 
-    def _send_bytes(self, status: int, data: bytes, content_type: str) -> None:
+    def _send_bytes(self, status: int, data: bytes, content_type: str, **headers: str) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
+        for name, value in headers.items():
+            self.send_header(name.replace("_", "-"), value)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("x-request-id", f"req_{uuid.uuid4().hex}")
         self.end_headers()

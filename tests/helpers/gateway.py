@@ -1,16 +1,25 @@
 """The OpenAI-compatible endpoints from the test client: JSON and streamed POSTs, SSE parsing,
-and what a call should cost at catalog prices."""
+and what a call should cost at catalog prices (the prices of the deployment that served)."""
 
 from __future__ import annotations
 
 import json
 
-from billing.models import CatalogModel
+from billing.models import Deployment
 from billing.pricing import cost_nanos
 
 
-def expected_cost(model_id: str, usage: dict, images: int = 0) -> int:
-    model = CatalogModel.objects.get(pk=model_id)
+def deployment_of(model_id: str, provider: str | None = None) -> Deployment:
+    """The model's deployment (on `provider`, else its first by priority): the prices a
+    request it serves is billed at."""
+    deployments = Deployment.objects.filter(model_id=model_id).order_by("priority", "id")
+    if provider is not None:
+        deployments = deployments.filter(provider=provider)
+    return deployments.select_related("model").first()
+
+
+def expected_cost(model_id: str, usage: dict, images: int = 0, provider: str | None = None) -> int:
+    model = deployment_of(model_id, provider)
     cached = (usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)
     return cost_nanos(
         model,

@@ -8,12 +8,12 @@ import json
 import openai
 import pytest
 
-from billing.models import CatalogModel
 from billing.pricing import cost_nanos
 from llmgateway.money import nanos_to_usd
 from tests.fakes.anthropic_fixture import FAKE_ANTHROPIC_API_KEY
 from tests.fakes.anthropic_payloads import IMAGE_TOKENS
 from tests.fakes.openai_payloads import PNG_1X1
+from tests.helpers.gateway import deployment_of
 from tests.helpers.live import FAKE_OPENAI_API_KEY
 from tests.helpers.money import assert_ledger_ok
 from tests.proxy.endpoints.test_live_openai_fidelity import Payer
@@ -74,7 +74,7 @@ def client(live_server_url, payer):
 def anthropic_cost(*, input_tokens, output_tokens, cache_read=0, cache_creation=0):
     """Anthropic's usage priced by the catalog: cache writes as input, cache reads as cached."""
     return cost_nanos(
-        CatalogModel.objects.get(pk=MODEL),
+        deployment_of(MODEL),
         input_tokens=input_tokens + cache_creation,
         output_tokens=output_tokens,
         cached_input_tokens=cache_read,

@@ -5,12 +5,11 @@ choice; a clear 400 for more, or for providers that answer one choice (nothing h
 import openai
 import pytest
 
-from billing.models import CatalogModel
 from billing.pricing import cost_nanos
 from llmgateway.money import nanos_to_usd
 from proxy import prompt_bound
 from proxy.requests import MAX_CHAT_CHOICES
-from tests.helpers.gateway import expected_cost
+from tests.helpers.gateway import deployment_of, expected_cost
 from tests.proxy.endpoints.test_live_anthropic_tools import live_process_env  # noqa: F401
 from tests.proxy.endpoints.test_live_openai_fidelity import MESSAGES, MODEL, Payer, _assert_billed
 from wallets.models import Hold
@@ -51,9 +50,7 @@ def test_a_stream_of_n_choices_is_held_for_each_and_billed_for_all(client, payer
     *chunks, usage_chunk = list(raw.parse())
 
     prompt_tokens = prompt_bound.chat_prompt_tokens(MESSAGES, {}, model="gpt-4o-mini")
-    hold = cost_nanos(
-        CatalogModel.objects.get(pk=MODEL), input_tokens=prompt_tokens, output_tokens=2 * 40
-    )
+    hold = cost_nanos(deployment_of(MODEL), input_tokens=prompt_tokens, output_tokens=2 * 40)
     assert raw.headers["x-llmgateway-cost"] == nanos_to_usd(hold)  # a stream's header: its hold
     text = {0: "", 1: ""}
     for chunk in chunks:

@@ -88,11 +88,10 @@ def test_a_client_gone_during_the_first_chunk_leaves_nothing_held(funded_session
 
 
 def _prompt_tokens() -> int:
-    from billing.models import CatalogModel
     from proxy.prompt_bound import chat_prompt_tokens
+    from tests.helpers.gateway import deployment_of
 
-    model = CatalogModel.objects.get(pk="test/lorem")
-    return chat_prompt_tokens(MESSAGES, {}, model=model.upstream_model)
+    return chat_prompt_tokens(MESSAGES, {}, model=deployment_of("test/lorem").upstream_model)
 
 
 def test_a_stream_django_drops_unread_is_settled_when_collected(funded_session):

@@ -93,9 +93,9 @@ def _post(url: str, body: dict, headers: dict | None = None):
 def test_post_json_sends_the_body_and_headers_and_reads_the_answer(fake_openai):
     body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "héllo"}]}
 
-    status, content = _post(f"{fake_openai.base_url}/chat/completions", body)
+    status, content, retry_after = _post(f"{fake_openai.base_url}/chat/completions", body)
 
-    assert status == 200
+    assert (status, retry_after) == (200, None)
     answer = json.loads(content)
     assert answer["choices"][0]["message"]["content"] == "Echo: héllo"
     request = fake_openai.requests[-1]
@@ -107,10 +107,11 @@ def test_post_json_sends_the_body_and_headers_and_reads_the_answer(fake_openai):
 
 def test_post_json_returns_upstream_errors_as_they_came(fake_openai):
     fake_openai.fail(429, times=1)
+    fake_openai.retry_after = "7"
 
-    status, content = _post(f"{fake_openai.base_url}/chat/completions", {"model": "m"})
+    status, content, retry_after = _post(f"{fake_openai.base_url}/chat/completions", {"model": "m"})
 
-    assert status == 429
+    assert (status, retry_after) == (429, 7.0)  # the Retry-After it asked for, in seconds
     assert "error" in json.loads(content)
 
 

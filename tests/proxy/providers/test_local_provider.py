@@ -159,9 +159,9 @@ def test_the_local_models_refuse_what_they_do_not_make(provider):
 
 def test_a_test_echo_request_costs_exactly_what_the_docs_say(provider, db):
     from billing.pricing import cost_nanos
-    from billing.selectors import catalog_model_get
+    from billing.selectors import catalog_entry_get
 
-    model = catalog_model_get("test/echo")
+    (model,) = catalog_entry_get("test/echo").deployments
     request = ChatRequest(
         model=model.upstream_model, messages=[{"role": "user", "content": "Hello"}]
     )

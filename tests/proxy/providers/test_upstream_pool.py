@@ -81,7 +81,7 @@ def pool(**options) -> UpstreamPool:
 
 
 async def send(upstream: UpstreamPool, url: str, n: int = 0, **timeouts) -> dict:
-    status, body = await upstream.request(
+    status, body, _ = await upstream.request(
         b"POST",
         httpcore.URL(url),
         headers=[(b"content-type", b"application/json")],
@@ -203,7 +203,7 @@ def test_post_json_uses_the_pool_and_keeps_one_connection(monkeypatch):
 
         async with CountingServer() as server:
             for n in range(5):
-                status, body = await post_json(server.url, b'{"n": %d}' % n, {})
+                status, body, _ = await post_json(server.url, b'{"n": %d}' % n, {})
                 assert (status, json.loads(body)) == (200, {"echo": {"n": n}})
             await shared_client_close()
             return server.accepted

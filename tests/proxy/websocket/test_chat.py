@@ -4,12 +4,11 @@ import asyncio
 
 import pytest
 
-from billing.models import CatalogModel
 from billing.pricing import cost_nanos
 from llmgateway.money import nanos_to_usd
 from proxy import tokens
 from proxy.models import RequestLog
-from tests.helpers.gateway import expected_cost
+from tests.helpers.gateway import deployment_of, expected_cost
 from tests.helpers.money import USD, assert_ledger_ok
 from tests.helpers.websocket import connect, db_call, deltas_text, run_async
 from wallets.models import Hold, Wallet
@@ -69,7 +68,7 @@ async def test_echo_answers_the_last_user_message(mint):
 
 
 def _delivered_cost(model_id: str, usage: dict, text: str) -> int:
-    model = CatalogModel.objects.get(pk=model_id)
+    model = deployment_of(model_id)
     output_tokens = tokens.count_text_tokens(text, model=model.upstream_model) if text else 0
     assert usage["completion_tokens"] == output_tokens
     return cost_nanos(model, input_tokens=usage["prompt_tokens"], output_tokens=output_tokens)
@@ -132,7 +131,7 @@ async def test_disconnect_mid_stream_bills_what_was_delivered_and_releases_the_h
     hold = await db_call(Hold.objects.get)
     assert (hold.status, hold.charged_nanos) == ("settled", charged)
     # The server may have handed out a word or two more than this client read before leaving.
-    model = await db_call(CatalogModel.objects.get, pk="test/lorem")
+    model = await db_call(deployment_of, "test/lorem")
     prompt_tokens = tokens.count_message_tokens(HELLO, model=model.upstream_model)
     at_least = cost_nanos(
         model,
