@@ -12,6 +12,9 @@ end-user session tokens (es_live_, one funded wallet per connection) and with a 
 load-generator process (bench/harness/http_load.py). Prints requests/s and the p50/p99 *added*
 latency (gateway minus direct-to-fake at the same concurrency and mode), with the CPU the server
 spent per request, and the ratios against the targets in the gateway issue.
+
+`--targets ... ours-es-routed ours-sk-routed` adds the same requests to a model served by two
+deployments (the first healthy): the routing cost, printed against the one-deployment model.
 """
 
 from __future__ import annotations
@@ -45,6 +48,21 @@ from bench.harness.stack import (
 )
 
 MODEL = "openai/gpt-4o-mini"
+# Served by two deployments (both on the fake): "openai" first, "backup" behind it. The
+# `-routed` targets call it, to show what routing costs while the first deployment is healthy.
+ROUTED_MODEL = "bench/routed"
+ROUTED_SETUP = """
+from billing.models import CatalogModel, Deployment
+model, _ = CatalogModel.objects.get_or_create(
+    id="bench/routed", defaults={"max_output_tokens": 16384})
+prices = Deployment.objects.get(model_id="openai/gpt-4o-mini")
+for priority, provider in enumerate(("openai", "backup")):
+    Deployment.objects.get_or_create(
+        model=model, provider=provider, upstream_model="gpt-4o-mini",
+        defaults={"priority": priority,
+                  "input_nanos_per_million_tokens": prices.input_nanos_per_million_tokens,
+                  "output_nanos_per_million_tokens": prices.output_nanos_per_million_tokens})
+"""
 MESSAGES = [{"role": "user", "content": "Say hello to the benchmark in a few words."}]
 MAX_TOKENS = 32
 
@@ -167,6 +185,18 @@ def table(cells: list[Cell]) -> str:
 def ratios(cells: list[Cell], high: int) -> str:
     index = {(c.target, c.stream, c.concurrency): c for c in cells}
     lines = []
+    for routed in sorted({c.target for c in cells if c.target.endswith("-routed")}):
+        single = routed.removesuffix("-routed")
+        for stream in (False, True):
+            for conns in sorted({c.concurrency for c in cells}):
+                one, two = index.get((single, stream, conns)), index.get((routed, stream, conns))
+                if one is None or two is None:
+                    continue
+                lines.append(
+                    f"{routed} vs {single} {'stream' if stream else 'plain'} c={conns}: "
+                    f"p50 {two.p50 - one.p50:+.2f} ms, req/s x{two.rps / one.rps:.2f}, "
+                    f"CPU/req {two.server_cpu_ms - one.server_cpu_ms:+.2f} ms"
+                )
     for ours in sorted({c.target for c in cells if c.target.startswith("ours")}):
         for stream in (False, True):
             mode = "stream" if stream else "plain"
@@ -234,6 +264,8 @@ def run(args, processes: Processes, log_dir: Path) -> list[Cell]:
     base_env = {
         "OPENAI_API_KEY": "sk-bench-fake",
         "OPENAI_BASE_URL": fake_base,
+        "BACKUP_API_KEY": "sk-bench-fake",
+        "BACKUP_BASE_URL": fake_base,
         "REDIS_URL": args.redis_url,
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
@@ -248,6 +280,7 @@ def run(args, processes: Processes, log_dir: Path) -> list[Cell]:
     )
     manage(env, "credit_org", "--org", boot["organizationId"], "--amount", "1000000",
            "--reason", "benchmark", "--live")  # fmt: skip
+    manage(env, "shell", "-c", ROUTED_SETUP)
     server = processes.start(
         "ours", our_server_command(args.server, args.workers, our_port), env=env
     )
@@ -277,6 +310,20 @@ def run(args, processes: Processes, log_dir: Path) -> list[Cell]:
         ),
         "ours-sk": Target(
             "ours-sk", f"{ours}/v1/chat/completions", MODEL, [boot["secretKey"]], server.pid
+        ),
+        "ours-es-routed": Target(
+            "ours-es-routed",
+            f"{ours}/v1/chat/completions",
+            ROUTED_MODEL,
+            session_tokens,
+            server.pid,
+        ),
+        "ours-sk-routed": Target(
+            "ours-sk-routed",
+            f"{ours}/v1/chat/completions",
+            ROUTED_MODEL,
+            [boot["secretKey"]],
+            server.pid,
         ),
     }
     if "litellm" in args.targets and Path(args.litellm).exists():

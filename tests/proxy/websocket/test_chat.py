@@ -40,7 +40,7 @@ async def test_chat_streams_deltas_then_done_with_exact_cost_and_balance(mint):
     assert len(text.split()) == 7
     done = messages[-1]
     assert done["usage"]["completion_tokens"] == 7
-    assert done["finish_reason"] == "length"
+    assert (done["finish_reason"], done["provider"]) == ("length", "test")
     cost = await db_call(expected_cost, "test/lorem", done["usage"])
     assert cost > 0
     assert done["cost"] == nanos_to_usd(cost)
