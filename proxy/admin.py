@@ -23,6 +23,8 @@ class RequestLogAdmin(ReadOnlyAdmin):
         "created_at",
         "project",
         "model",
+        "provider",
+        "attempts",
         "endpoint",
         "stream",
         "status_code",
@@ -33,7 +35,7 @@ class RequestLogAdmin(ReadOnlyAdmin):
         "latency_ms",
         "livemode",
     )
-    list_filter = ("livemode", "outcome", "endpoint", "stream", "status_code", "model")
+    list_filter = ("livemode", "outcome", "endpoint", "stream", "status_code", "provider", "model")
     search_fields = ("request_id", "session_id", "customer_id", "wallet_id", "model")
     date_hierarchy = "created_at"
     list_select_related = ("project",)

@@ -114,12 +114,6 @@ class Migration(migrations.Migration):
             model_name='deployment',
             constraint=models.UniqueConstraint(fields=('model', 'provider', 'upstream_model'), name='deployment_unique_route'),
         ),
-        # Every model's provider, name and prices become its one deployment.
-        migrations.RunPython(models_to_deployments, deployments_to_models),
-        migrations.AlterModelOptions(
-            name='catalogmodel',
-            options={'ordering': ['id'], 'verbose_name': 'catalog model'},
-        ),
         migrations.RemoveConstraint(
             model_name='catalogmodel',
             name='catalogmodel_input_nanos_per_million_tokens_gte_0',
@@ -143,6 +137,24 @@ class Migration(migrations.Migration):
         migrations.RemoveConstraint(
             model_name='catalogmodel',
             name='catalogmodel_provider_and_upstream_set',
+        ),
+        # Blank defaults, so that going back re-adds the columns to existing rows before the
+        # reverse step fills them (and only then the constraints come back).
+        migrations.AlterField(
+            model_name="catalogmodel",
+            name="provider",
+            field=models.CharField(db_index=True, default="", max_length=50),
+        ),
+        migrations.AlterField(
+            model_name="catalogmodel",
+            name="upstream_model",
+            field=models.CharField(default="", max_length=200),
+        ),
+        # Every model's provider, name and prices become its one deployment.
+        migrations.RunPython(models_to_deployments, deployments_to_models),
+        migrations.AlterModelOptions(
+            name='catalogmodel',
+            options={'ordering': ['id'], 'verbose_name': 'catalog model'},
         ),
         migrations.RemoveField(
             model_name='catalogmodel',
