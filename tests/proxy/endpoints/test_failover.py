@@ -409,3 +409,39 @@ def test_weights_spread_requests_within_a_priority(live_secret_key, project, two
         served["backup"],
     )
     assert_ledger_ok()
+
+
+@pytest.mark.parametrize("stream", [False, True])
+def test_claude_fails_over_from_anthropic_to_an_openai_compatible_host(
+    client, funded_session, fake_anthropic, fake_backup, monkeypatch, stream
+):
+    """Two API styles behind one model: Anthropic's Messages API answers 529 (overloaded),
+    an OpenAI-compatible host of the same model serves, at its own prices."""
+    from tests.fakes.anthropic_fixture import FAKE_ANTHROPIC_API_KEY
+
+    model = "anthropic/claude-haiku-4-5"
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_ANTHROPIC_API_KEY)
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake_anthropic.base_url)
+    monkeypatch.setenv("BACKUP_API_KEY", "sk-backup-0123456789")
+    monkeypatch.setenv("BACKUP_BASE_URL", fake_backup.base_url)
+    Deployment.objects.create(
+        model_id=model, provider="backup", upstream_model="claude-haiku-hosted", priority=1,
+        input_nanos_per_million_tokens=2 * USD, output_nanos_per_million_tokens=6 * USD,
+    )  # fmt: skip
+    catalog_cache_clear()
+    session, token = funded_session(livemode=True)
+    fake_anthropic.fail(529)
+    body = {"model": model, "messages": MESSAGES, "stream": stream}
+    if stream:
+        response, raw = post_stream(CHAT, body, token)
+        usage = sse_events(raw)[-2]["usage"]
+    else:
+        response = post_json(client, CHAT, body, token)
+        usage = response.json()["usage"]
+    assert response.status_code == 200
+    assert response["X-LLMGateway-Provider"] == "backup"
+    assert len([r for r in fake_anthropic.requests if r.path == "/v1/messages"]) == 1
+    assert _chats(fake_backup)[-1].json["model"] == "claude-haiku-hosted"
+    charged = USD - Wallet.objects.get(pk=session.wallet_id).balance_nanos
+    assert charged == expected_cost(model, usage, provider="backup") > 0
+    assert_ledger_ok()
