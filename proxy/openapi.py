@@ -30,6 +30,11 @@ BILLING_HEADERS = {
         "schema": {"type": "string"},
     },
     "X-Request-Id": {"schema": {"type": "string"}},
+    "X-LLMGateway-Provider": {
+        "description": "The provider of the deployment that served this request "
+        "(docs/models.md, 'Routing and failover').",
+        "schema": {"type": "string"},
+    },
 }
 
 EMBEDDINGS_REQUEST = {
