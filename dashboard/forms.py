@@ -14,8 +14,9 @@ from django.core.exceptions import ValidationError
 from billing.markup import topup_split
 from billing.selectors import catalog_model_get
 from billing.webhooks.events import EVENT_TYPES
+from dashboard.services import allowed_providers_normalize
 from llmgateway.errors import ApiError
-from llmgateway.models import Membership
+from llmgateway.models import Membership, RoutingPreference
 from llmgateway.money import NANOS_PER_USD, usd_display, usd_to_nanos
 from llmgateway.origins import origin_normalize
 from wallets.admin.forms import SubmitOnceForm
@@ -183,6 +184,16 @@ class ProjectSettingsForm(_MarkupForm):
     topup_min_usd = UsdField(required=False, min_nanos=1, label="Minimum top-up (USD)")
     topup_max_usd = UsdField(required=False, min_nanos=1, label="Maximum top-up (USD)")
     low_balance_threshold_usd = UsdField(required=False, label="Low-balance threshold (USD)")
+    routing_preference = forms.ChoiceField(
+        choices=RoutingPreference.choices,
+        initial=RoutingPreference.WEIGHTED,
+        help_text="Among a model's deployments of the same priority, which is tried first.",
+    )
+    allowed_providers = forms.CharField(
+        required=False,
+        help_text="Providers that may serve this project's requests, comma-separated, like "
+        "openai, azure. Empty: every provider. The local test models are always allowed.",
+    )
 
     def clean_allowed_origins(self) -> list[str]:
         origins = []
@@ -199,6 +210,12 @@ class ProjectSettingsForm(_MarkupForm):
         if unknown:
             raise ValidationError(f"Unknown model(s): {', '.join(unknown)}.")
         return models
+
+    def clean_allowed_providers(self) -> list[str]:
+        try:
+            return allowed_providers_normalize(_lines(self.cleaned_data["allowed_providers"]))
+        except ApiError as error:
+            raise ValidationError(error.message) from None
 
     def clean(self):
         cleaned = super().clean()

@@ -1,4 +1,5 @@
-"""Reads behind the dashboard: memberships, customers, ledger, activity, usage and revenue."""
+"""Reads behind the dashboard: memberships, customers, ledger, activity, usage and revenue,
+the providers a project may allow."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 
-from billing.models import DeveloperWebhookEndpoint, TopUp, WebhookDelivery
+from billing.models import Deployment, DeveloperWebhookEndpoint, TopUp, WebhookDelivery
 from llmgateway.db_aliases import reporting_alias
 from llmgateway.models import ApiKey, Membership, Organization, Project
 from proxy.models import RequestLog, UsageDaily
@@ -279,3 +280,9 @@ def webhook_delivery_for_project(*, project: Project, livemode: bool, delivery_i
         .select_related("event", "endpoint")
         .first()
     )
+
+
+def deployment_providers() -> set[str]:
+    """Every provider some deployment names, enabled or not: what an allow-list may hold."""
+    # order_by(): the model's default ordering would put its columns into the DISTINCT.
+    return set(Deployment.objects.order_by().values_list("provider", flat=True).distinct())

@@ -1,7 +1,9 @@
-"""Writes behind the dashboard: sign-up, invitations, members, project settings, test credits."""
+"""Writes behind the dashboard: sign-up, invitations, members, project settings (routing included),
+test credits."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -14,9 +16,10 @@ from django.utils import timezone
 
 from billing.models import ProjectBillingSettings
 from dashboard.models import Invitation
+from dashboard.selectors import deployment_providers
 from llmgateway import ids
 from llmgateway.errors import InvalidRequest, NotFound
-from llmgateway.models import Membership, Organization, Project
+from llmgateway.models import Membership, Organization, Project, RoutingPreference
 from llmgateway.origins import known_origins_forget, origin_normalize
 from llmgateway.services import membership_add, organization_create
 from wallets.models import LedgerTransaction
@@ -267,3 +270,40 @@ def project_billing_settings_update(
         },
     )
     return row
+
+
+def allowed_providers_normalize(providers: Iterable[str]) -> list[str]:
+    """A provider allow-list as stored: trimmed, lower-case, each name once, in the order given.
+
+    A name no deployment uses is refused rather than kept: a typo ("opneai") would otherwise
+    silently leave the project with fewer providers than its admin meant.
+    """
+    names = list(dict.fromkeys(name.strip().lower() for name in providers if name.strip()))
+    known = deployment_providers()
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise InvalidRequest(
+            f"Unknown provider(s): {', '.join(unknown)}. "
+            f"Providers with deployments: {', '.join(sorted(known))}.",
+            param="allowed_providers",
+        )
+    return names
+
+
+def project_routing_update(
+    *, project: Project, routing_preference: str, allowed_providers: Iterable[str]
+) -> Project:
+    """How the project's requests are routed (proxy/routing/): the order of the deployments
+    within one priority, and the providers that may serve them (empty: every provider).
+
+    Gateway processes may keep serving the old settings for PRINCIPAL_CACHE_SECONDS (they
+    remember the authenticated project that long, proxy/auth.py).
+    """
+    if routing_preference not in RoutingPreference.values:
+        raise InvalidRequest(
+            f"Unknown routing preference {routing_preference!r}.", param="routing_preference"
+        )
+    project.routing_preference = routing_preference
+    project.allowed_providers = allowed_providers_normalize(allowed_providers)
+    project.save(update_fields=["routing_preference", "allowed_providers"])
+    return project

@@ -5,6 +5,7 @@ from django.urls import include, path
 from dashboard.views import (
     accounts,
     activity,
+    catalog,
     customers,
     organizations,
     payouts,
@@ -18,6 +19,7 @@ app_name = "dashboard"
 project_patterns = [
     path("", projects.project_settings, name="project"),
     path("settings/", projects.project_settings, name="project_settings"),
+    path("models/", catalog.project_models, name="models"),
     path("keys/", projects.keys, name="keys"),
     path("keys/new/", projects.key_create, name="key_create"),
     path("keys/<str:key_id>/revoke/", projects.key_revoke, name="key_revoke"),

@@ -38,6 +38,8 @@ def _settings_initial(project) -> dict:
         "low_balance_threshold_usd": _usd_or_empty(
             overrides and overrides.low_balance_threshold_nanos
         ),
+        "routing_preference": project.routing_preference,
+        "allowed_providers": ", ".join(project.allowed_providers),
     }
 
 
@@ -70,6 +72,11 @@ def project_settings(request: HttpRequest) -> HttpResponse:
                     topup_min_nanos=data["topup_min_usd"],
                     topup_max_nanos=data["topup_max_usd"],
                     low_balance_threshold_nanos=data["low_balance_threshold_usd"],
+                )
+                services.project_routing_update(
+                    project=project,
+                    routing_preference=data["routing_preference"],
+                    allowed_providers=data["allowed_providers"],
                 )
             except ApiError as error:
                 form_error_from(form, error)

@@ -25,6 +25,7 @@ def test_another_organizations_pages_answer_404(outsider_client, organization, p
         org_url(organization, "members/"),
         org_url(organization, "payouts/"),
         project_url(project, "settings/"),
+        project_url(project, "models/"),
         project_url(project, "keys/"),
         project_url(project, "customers/"),
         project_url(project, f"customers/{customer.pk}/"),

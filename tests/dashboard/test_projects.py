@@ -22,6 +22,8 @@ SETTINGS = {
     "topup_min_usd": "2",
     "topup_max_usd": "100.50",
     "low_balance_threshold_usd": "0.75",
+    "routing_preference": "weighted",
+    "allowed_providers": "",
 }
 
 
