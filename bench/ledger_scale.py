@@ -41,14 +41,27 @@ def wallets_create(count: int) -> list[int]:
     _, project, _ = project_bootstrap(
         organization_name="scale", project_name="scale", livemode=True
     )
+    organization_id = project.organization_id
     customers = Customer.objects.bulk_create(
-        Customer(project=project, livemode=True, external_id=f"scale_{n}") for n in range(count)
+        Customer(
+            organization_id=organization_id,
+            project=project,
+            livemode=True,
+            external_id=f"scale_{n}",
+        )
+        for n in range(count)
     )
     wallets = Wallet.objects.bulk_create(
-        Wallet(customer=customer, livemode=True) for customer in customers
+        Wallet(organization_id=organization_id, customer=customer, livemode=True)
+        for customer in customers
     )
     accounts = LedgerAccount.objects.bulk_create(
-        LedgerAccount(kind=LedgerAccount.Kind.WALLET, livemode=True, wallet=wallet)
+        LedgerAccount(
+            kind=LedgerAccount.Kind.WALLET,
+            livemode=True,
+            organization_id=organization_id,
+            wallet=wallet,
+        )
         for wallet in wallets
     )
     return [account.pk for account in accounts]
@@ -63,6 +76,11 @@ def ledger_fill(account_ids: list[int], transactions: int) -> None:
 
     grants = account_for_system(kind="platform_grants", livemode=True).pk
     with connection.cursor() as cursor:
+        # Every wallet is in the one organization wallets_create made.
+        cursor.execute(
+            "SELECT organization_id FROM wallets_ledgeraccount WHERE id = %s", [account_ids[0]]
+        )
+        (organization_id,) = cursor.fetchone()
         cursor.execute("CREATE TEMP TABLE scale_accounts (n int PRIMARY KEY, account_id bigint)")
         cursor.executemany(
             "INSERT INTO scale_accounts VALUES (%s, %s)", list(enumerate(account_ids))
@@ -74,9 +92,9 @@ def ledger_fill(account_ids: list[int], transactions: int) -> None:
                 """
                 WITH txn AS (
                     INSERT INTO wallets_ledgertransaction
-                        (kind, livemode, idempotency_fingerprint, description, actor, metadata,
-                         created_at)
-                    SELECT 'grant', true, '', 'scale', '', '{}', now()
+                        (kind, livemode, organization_id, idempotency_fingerprint, description,
+                         actor, metadata, created_at)
+                    SELECT 'grant', true, %(organization)s, '', 'scale', '', '{}', now()
                     FROM generate_series(1, %(batch)s)
                     RETURNING id
                 ), lines AS (
@@ -85,12 +103,17 @@ def ledger_fill(account_ids: list[int], transactions: int) -> None:
                     FROM txn JOIN scale_accounts ON scale_accounts.n = txn.id %% %(wallets)s
                 )
                 INSERT INTO wallets_ledgerentry
-                    (transaction_id, account_id, amount_nanos, created_at)
-                SELECT id, account_id, amount, now() FROM lines
+                    (transaction_id, organization_id, account_id, amount_nanos, created_at)
+                SELECT id, %(organization)s, account_id, amount, now() FROM lines
                 UNION ALL
-                SELECT id, %(grants)s, -amount, now() FROM lines
+                SELECT id, %(organization)s, %(grants)s, -amount, now() FROM lines
                 """,
-                {"batch": batch, "wallets": len(account_ids), "grants": grants},
+                {
+                    "batch": batch,
+                    "wallets": len(account_ids),
+                    "grants": grants,
+                    "organization": organization_id,
+                },
             )
             done += batch
             print(f"  {2 * done:,} entries written", flush=True)

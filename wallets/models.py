@@ -8,12 +8,22 @@ from llmgateway.choices import TextChoices
 from llmgateway.models import Organization, Project
 
 
+def organization_key(*, index: bool = True) -> models.ForeignKey:
+    """The organization whose books a row belongs to, on every money row: the distribution
+    column when the books outgrow one primary (docs/deploy.md, "Past one primary"). The append
+    tables that every request writes carry it unindexed (nothing looks rows up by it there)."""
+    return models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="+", db_index=index
+    )
+
+
 class Customer(models.Model):
     class Status(TextChoices):
         ACTIVE = "active"
         BLOCKED = "blocked"
 
     id = models.CharField(primary_key=True, max_length=40, default=ids.new_customer_id)
+    organization = organization_key()
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="customers")
     livemode = models.BooleanField()
     external_id = models.CharField(max_length=255)
@@ -41,6 +51,7 @@ class Wallet(models.Model):
         FROZEN = "frozen"
 
     id = models.CharField(primary_key=True, max_length=40, default=ids.new_wallet_id)
+    organization = organization_key()
     customer = models.OneToOneField(Customer, on_delete=models.PROTECT, related_name="wallet")
     livemode = models.BooleanField()
     # Cached balance of the wallet's ledger account, updated in the same transaction as its
@@ -67,6 +78,11 @@ class Wallet(models.Model):
         return max(0, self.balance_nanos - self.held_nanos)
 
 
+# The account kinds kept in an organization's books (LedgerAccount.Kind: the wallet and the
+# ORGANIZATION_KINDS); every other kind is a system account of the platform.
+ORGANIZATION_BOOK_KINDS = ("wallet", "org_credits", "org_margin", "org_margin_reserved")
+
+
 class LedgerAccount(models.Model):
     class Kind(TextChoices):
         WALLET = "wallet", "End-user wallet"
@@ -88,6 +104,8 @@ class LedgerAccount(models.Model):
 
     kind = models.CharField(max_length=32, choices=Kind.choices)
     livemode = models.BooleanField()
+    # The organization whose books the account is in: its own accounts and its end users'
+    # wallets. NULL only for system (platform) accounts, which belong to no organization.
     organization = models.ForeignKey(
         Organization, null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
     )
@@ -106,7 +124,7 @@ class LedgerAccount(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "livemode", "organization"],
-                condition=Q(organization__isnull=False),
+                condition=Q(organization__isnull=False, wallet__isnull=True),
                 name="ledgeraccount_unique_org_kind",
             ),
             models.UniqueConstraint(
@@ -119,6 +137,13 @@ class LedgerAccount(models.Model):
                 name="ledgeraccount_cached_balance_gte_0",
             ),
             models.CheckConstraint(condition=Q(held_nanos__gte=0), name="ledgeraccount_held_gte_0"),
+            # Wallets and organization accounts are in an organization's books; the platform's
+            # (system) accounts in none.
+            models.CheckConstraint(
+                condition=Q(kind__in=ORGANIZATION_BOOK_KINDS, organization__isnull=False)
+                | (~Q(kind__in=ORGANIZATION_BOOK_KINDS) & Q(organization__isnull=True)),
+                name="ledgeraccount_organization_unless_system",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -138,6 +163,9 @@ class LedgerTransaction(models.Model):
 
     kind = models.CharField(max_length=20, choices=Kind.choices)
     livemode = models.BooleanField()
+    # Whose money it moves: every transaction moves one organization's (its wallets and its own
+    # accounts, against platform accounts); ledger_post refuses lines of two.
+    organization = organization_key(index=False)
     idempotency_key = models.CharField(max_length=255, null=True, blank=True, unique=True)
     # Hash of what the key was first used for, so a reused key with other lines is refused.
     idempotency_fingerprint = models.CharField(max_length=64, blank=True)
@@ -156,6 +184,9 @@ class LedgerEntry(models.Model):
     transaction = models.ForeignKey(
         LedgerTransaction, on_delete=models.PROTECT, related_name="entries"
     )
+    # The transaction's organization, also on entries of platform accounts (which belong to no
+    # organization): an entry lives with the transaction that wrote it.
+    organization = organization_key(index=False)
     account = models.ForeignKey(LedgerAccount, on_delete=models.PROTECT, related_name="entries")
     amount_nanos = models.BigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -178,6 +209,8 @@ class Hold(models.Model):
         EXPIRED = "expired"
 
     id = models.CharField(primary_key=True, max_length=40, default=ids.new_hold_id)
+    # The organization of the wallet or credits account it reserves on.
+    organization = organization_key(index=False)
     # What the hold reserves on: an end user's wallet (es_ traffic) or, for sk_ traffic, the
     # organization's credits account. Exactly one of the two is set.
     wallet = models.ForeignKey(

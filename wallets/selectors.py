@@ -125,7 +125,9 @@ def organization_balance(*, organization_id: str, livemode: bool) -> Organizatio
     """Credits (what the org spends) and margin: available, reserved for payouts, paid out."""
     cached = dict(
         LedgerAccount.objects.filter(
-            organization_id=organization_id, livemode=livemode
+            organization_id=organization_id,
+            livemode=livemode,
+            kind__in=LedgerAccount.ORGANIZATION_KINDS,  # not its end users' wallets
         ).values_list("kind", "balance_nanos")
     )
     paid = (

@@ -8,7 +8,7 @@ from django.db.models import F, Q
 from llmgateway import ids
 from llmgateway.choices import TextChoices
 from llmgateway.models import Project
-from wallets.models import LedgerTransaction, Wallet
+from wallets.models import LedgerTransaction, Wallet, organization_key
 
 
 # A default callable for the id field (migrations need an importable name).
@@ -68,6 +68,7 @@ class TopUp(models.Model):
         DISPUTE_LOST = "dispute_lost"
 
     id = models.CharField(primary_key=True, max_length=40, default=new_topup_id)
+    organization = organization_key()
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="topups")
     wallet = models.ForeignKey(Wallet, on_delete=models.PROTECT, related_name="topups")
     livemode = models.BooleanField()
@@ -116,6 +117,7 @@ class TopUpCredit(models.Model):
     Stripe de-duplicates by event id, but one payment intent can arrive under several events."""
 
     payment_intent_id = models.CharField(max_length=255, unique=True)
+    organization = organization_key()
     topup = models.OneToOneField(TopUp, on_delete=models.PROTECT, related_name="credit")
     ledger_transaction = models.OneToOneField(
         LedgerTransaction, on_delete=models.PROTECT, related_name="topup_credit"
@@ -139,6 +141,7 @@ class TopUpReversal(models.Model):
         REFUND = "refund"
         DISPUTE_LOST = "dispute_lost"
 
+    organization = organization_key()
     topup = models.OneToOneField(TopUp, on_delete=models.PROTECT, related_name="reversal")
     reason = models.CharField(max_length=20, choices=Reason.choices)
     source_id = models.CharField(max_length=255, blank=True, help_text="Charge or dispute id.")

@@ -61,7 +61,12 @@ def topup_reverse(
             return None
         if TopUpReversal.objects.filter(topup=topup).exists():
             return None
-        reversal = TopUpReversal(topup=topup, reason=reason, source_id=source_id[:255])
+        reversal = TopUpReversal(
+            organization_id=topup.organization_id,
+            topup=topup,
+            reason=reason,
+            source_id=source_id[:255],
+        )
         credited = TopUpCredit.objects.filter(topup=topup).exists()
         if credited:
             topup_reversal_post(topup=topup, reversal=reversal)
@@ -109,7 +114,7 @@ def topup_reversal_post(*, topup: TopUp, reversal: TopUpReversal) -> None:
     saves `reversal`.
     """
     livemode = topup.livemode
-    organization_id = topup.project.organization_id
+    organization_id = topup.organization_id
     wallet = wallet_lock(wallet_id=topup.wallet_id)
     margin, _ = margin_accounts_lock(organization_id=organization_id, livemode=livemode)
 
@@ -143,6 +148,8 @@ def topup_reversal_post(*, topup: TopUp, reversal: TopUpReversal) -> None:
         idempotency_key=f"topup-reversal:{topup.pk}",
         description=f"{reversal.reason.replace('_', ' ').capitalize()} of top-up {topup.pk}",
         metadata={"topup_id": topup.pk, "source_id": reversal.source_id},
+        # A refund the wallet and the margin could not cover at all has no line of theirs.
+        organization_id=organization_id,
     )
     reversal.ledger_transaction = txn
     reversal.from_wallet_nanos = from_wallet

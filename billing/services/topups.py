@@ -76,6 +76,7 @@ def topup_create(*, project: Project, wallet_id: str, livemode: bool, amount_nan
         amount_nanos=amount_nanos, markup_percent=project.markup_percent, fee_percent=fee_percent
     )
     topup = TopUp.objects.create(
+        organization_id=project.organization_id,
         project=project,
         wallet_id=wallet_id,
         livemode=livemode,
@@ -118,6 +119,9 @@ def _payment_metadata(topup: TopUp) -> dict[str, str]:
         "topup_id": topup.pk,
         "wallet_id": topup.wallet_id,
         "project_id": topup.project_id,
+        # Where the payment's books are: a webhook can find its top-up on the organization's
+        # shard once the books are split (docs/deploy.md, "Past one primary").
+        "organization_id": topup.organization_id,
         "amount_nanos": str(topup.amount_nanos),
         "fee_nanos": str(topup.fee_nanos),
         "net_nanos": str(topup.net_nanos),
@@ -181,9 +185,7 @@ def topup_credit_from_payment_intent(
             # The reversal takes the wallet and the margin rows too: lock them now, in the lock
             # order, before the credit's own updates would take the wallet and the margin alone.
             wallet_lock(wallet_id=topup.wallet_id)
-            margin_accounts_lock(
-                organization_id=topup.project.organization_id, livemode=topup.livemode
-            )
+            margin_accounts_lock(organization_id=topup.organization_id, livemode=topup.livemode)
         try:
             with transaction.atomic():
                 txn, created = ledger_post(
@@ -193,10 +195,12 @@ def topup_credit_from_payment_intent(
                     idempotency_key=f"topup-credit:{payment_intent_id}",
                     description=f"Top-up {topup.pk}",
                     metadata={"topup_id": topup.pk, "payment_intent_id": payment_intent_id},
+                    organization_id=topup.organization_id,
                 )
                 if not created:
                     return CreditResult(topup_id=topup.pk, credited=False)
                 TopUpCredit.objects.create(
+                    organization_id=topup.organization_id,
                     payment_intent_id=payment_intent_id,
                     topup=topup,
                     ledger_transaction=txn,
@@ -243,7 +247,7 @@ def topup_credit_from_payment_intent(
 
 def _credit_lines(topup: TopUp) -> list[Line]:
     """payment clearing -total; wallet +net; organization margin +markup; platform fees +fee."""
-    organization_id = topup.project.organization_id
+    organization_id = topup.organization_id
     lines = [
         Line(
             account_for_system(kind=Kind.PAYMENT_CLEARING, livemode=topup.livemode),

@@ -30,6 +30,7 @@ def make_stripe_topup(wallet: Wallet, *, amount_nanos: int = 10 * USD, pi: str =
         amount_nanos=amount_nanos, markup_percent=project.markup_percent, fee_percent=0
     )
     return TopUp.objects.create(
+        organization_id=project.organization_id,
         project=project,
         wallet=wallet,
         livemode=wallet.livemode,

@@ -169,6 +169,7 @@ def test_live_top_ups_cannot_be_simulated(client, project, wallet):
     _, token = session_mint(project=project, livemode=True, external_id="live_user")
     live_wallet = Wallet.objects.get(livemode=True)
     topup = TopUp.objects.create(
+        organization_id=project.organization_id,
         project=project,
         wallet=live_wallet,
         livemode=True,

@@ -70,6 +70,7 @@ def _make_tenant(project, *, livemode: bool, name: str, credits_usd: int) -> Ten
         project=project, livemode=livemode, url=f"https://hooks.{name}.example/{mode}"
     )
     topup = TopUp.objects.create(
+        organization_id=project.organization_id,
         project=project,
         wallet_id=session.wallet_id,
         livemode=livemode,

@@ -367,7 +367,9 @@ def test_holds_on_organization_credits_are_listed_and_filterable(
         organization_id=organization.pk, livemode=False, amount_nanos=USD, request_id="req_org"
     )
     wallet_hold = holds_orm.wallet_hold_reserve(wallet_id=funded_wallet.pk, amount_nanos=USD)
-    credits = LedgerAccount.objects.get(organization=organization, livemode=False)
+    credits = LedgerAccount.objects.get(
+        organization=organization, kind="org_credits", livemode=False
+    )
 
     def listed(params):
         response = admin_client.get(_url(Hold, "changelist"), params)

@@ -94,11 +94,16 @@ def _uncollected_usage(project, *, livemode: bool, external_id: str, short_nanos
     assert result.balance_nanos == 0
 
 
-def _platform_loss(*, livemode: bool, amount_nanos: int) -> None:
-    """A loss as the refund and payout paths book it: debited to platform_losses."""
+def _platform_loss(project, *, livemode: bool, amount_nanos: int) -> None:
+    """A loss debited to platform_losses, against an organization's account as the refund and
+    payout paths book it (a transaction moves one organization's money)."""
     services.account_transfer(
         from_account=account_for_system(kind=LedgerAccount.Kind.PLATFORM_LOSSES, livemode=livemode),
-        to_account=account_for_system(kind=LedgerAccount.Kind.PAYMENT_CLEARING, livemode=livemode),
+        to_account=services.account_for_organization(
+            organization_id=project.organization_id,
+            kind=LedgerAccount.Kind.ORG_MARGIN,
+            livemode=livemode,
+        ),
         amount_nanos=amount_nanos,
         kind="refund",
     )
@@ -108,8 +113,8 @@ def test_uncollected_and_platform_loss_totals_are_reported_by_mode(project, caps
     _uncollected_usage(project, livemode=True, external_id="live_a", short_nanos=123)
     _uncollected_usage(project, livemode=True, external_id="live_b", short_nanos=1_000_000_000)
     _uncollected_usage(project, livemode=False, external_id="test_a", short_nanos=7)
-    _platform_loss(livemode=True, amount_nanos=8_333_333_333)
-    _platform_loss(livemode=False, amount_nanos=1)
+    _platform_loss(project, livemode=True, amount_nanos=8_333_333_333)
+    _platform_loss(project, livemode=False, amount_nanos=1)
 
     call_command("ledger_check")
 
@@ -152,7 +157,7 @@ def test_totals_are_printed_even_when_the_check_fails(project, capsys):
 
 def test_the_wallets_admin_shows_the_totals(admin_client, project):
     _uncollected_usage(project, livemode=True, external_id="live_a", short_nanos=123)
-    _platform_loss(livemode=False, amount_nanos=2_500_000_000)
+    _platform_loss(project, livemode=False, amount_nanos=2_500_000_000)
     page = admin_client.get("/admin/wallets/ledgeraccount/").content.decode()
     assert 'id="ledger-shortfall"' in page
     assert "Uncollected usage: live $0.000000123, test $0.00" in page

@@ -77,7 +77,11 @@ def wallet_hold_reserve(
             ).update(held_nanos=F("held_nanos") + amount_nanos)
             if reserved != 1:
                 raise _wallet_refusal(wallet_id)
+            organization_id = (
+                Wallet.objects.filter(pk=wallet_id).values_list("organization_id", flat=True).get()
+            )
             return Hold.objects.create(
+                organization_id=organization_id,
                 wallet_id=wallet_id,
                 session_id=session_id,
                 amount_nanos=amount_nanos,
@@ -111,6 +115,7 @@ def organization_hold_reserve(
             if reserved != 1:
                 raise organization_refusal_error()
             return Hold.objects.create(
+                organization_id=organization_id,
                 account=account,
                 amount_nanos=amount_nanos,
                 request_id=request_id,
@@ -255,6 +260,7 @@ def _post_usage(
         lines=[line for line in lines if line.amount_nanos],
         description="Model usage",
         metadata={"hold": hold.pk, "request": hold.request_id},
+        organization_id=hold.organization_id,  # the payer's line is gone when it paid nothing
     )
     return txn
 

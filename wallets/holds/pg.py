@@ -11,9 +11,11 @@ into its error by refusals.py, as the ORM's are.
 Each statement first locks what it changes (`SELECT … FOR NO KEY UPDATE`, the lock strength and
 order of wallets/locks.py, in a CTE whose WHERE is the refusal rule, re-checked by PostgreSQL on
 the newest row version after any wait), and the data-modifying CTEs then change only locked rows,
-so a statement commits all of its effects or none. A hold is committed with `synchronous_commit`
-off (it is transient: lost in a crash together with its `held_nanos`, nothing to repair); the
-settlement, which moves money, stays durable.
+so a statement commits all of its effects or none. Every row they write carries the payer's
+organization, read from the wallet or account row they lock (docs/deploy.md, "Past one
+primary"). A hold is committed with `synchronous_commit` off (it is transient: lost in a crash
+together with its `held_nanos`, nothing to repair); the settlement, which moves money, stays
+durable.
 """
 
 from __future__ import annotations
@@ -61,7 +63,7 @@ WITH session_row AS (
            OR max_spend_nanos >= spent_nanos + held_nanos + %(amount_nanos)s)
     FOR NO KEY UPDATE
 ), wallet_row AS (
-    SELECT w.id FROM wallets_wallet w
+    SELECT w.id, w.organization_id FROM wallets_wallet w
     WHERE w.id = %(wallet_id)s AND w.status = 'active'
       AND w.balance_nanos - w.held_nanos >= %(amount_nanos)s
       AND EXISTS (SELECT 1 FROM session_row)
@@ -75,10 +77,10 @@ WITH session_row AS (
     UPDATE wallets_wallet SET held_nanos = held_nanos + %(amount_nanos)s
     WHERE id IN (SELECT id FROM wallet_row)
 ), {ASYNC_COMMIT}
-INSERT INTO wallets_hold (id, wallet_id, account_id, session_id, amount_nanos, charged_nanos,
-                          status, request_id, expires_at, created_at)
-SELECT %(hold_id)s, id, NULL, %(session_id)s, %(amount_nanos)s, 0, 'held', %(request_id)s,
-       now() + make_interval(secs => %(ttl_seconds)s), now()
+INSERT INTO wallets_hold (id, organization_id, wallet_id, account_id, session_id, amount_nanos,
+                          charged_nanos, status, request_id, expires_at, created_at)
+SELECT %(hold_id)s, organization_id, id, NULL, %(session_id)s, %(amount_nanos)s, 0, 'held',
+       %(request_id)s, now() + make_interval(secs => %(ttl_seconds)s), now()
 FROM wallet_row, async_commit
 RETURNING id
 """.replace("{ASYNC_COMMIT}", _ASYNC_COMMIT_CTE)
@@ -97,10 +99,10 @@ WITH account_row AS (
     UPDATE wallets_ledgeraccount SET held_nanos = held_nanos + %(amount_nanos)s
     WHERE id IN (SELECT id FROM account_row)
 ), {ASYNC_COMMIT}
-INSERT INTO wallets_hold (id, wallet_id, account_id, session_id, amount_nanos, charged_nanos,
-                          status, request_id, expires_at, created_at)
-SELECT %(hold_id)s, NULL, id, NULL, %(amount_nanos)s, 0, 'held', %(request_id)s,
-       now() + make_interval(secs => %(ttl_seconds)s), now()
+INSERT INTO wallets_hold (id, organization_id, wallet_id, account_id, session_id, amount_nanos,
+                          charged_nanos, status, request_id, expires_at, created_at)
+SELECT %(hold_id)s, %(organization_id)s, NULL, id, NULL, %(amount_nanos)s, 0, 'held',
+       %(request_id)s, now() + make_interval(secs => %(ttl_seconds)s), now()
 FROM account_row, async_commit
 RETURNING account_id
 """.replace("{ASYNC_COMMIT}", _ASYNC_COMMIT_CTE)
@@ -125,7 +127,7 @@ WITH hold_row AS (
     WHERE id = %(session_id)s AND EXISTS (SELECT 1 FROM hold_row)
     FOR NO KEY UPDATE
 ), holder_row AS (
-    SELECT x.id, h.held_part AS held_part, h.request_id AS request_id,
+    SELECT x.id, x.organization_id, h.held_part AS held_part, h.request_id AS request_id,
            GREATEST(0, LEAST(%(cost_nanos)s::bigint,
                              x.balance_nanos - x.held_nanos + h.held_part)) AS collected_nanos
     FROM {holder_table} x, hold_row h
@@ -138,15 +140,16 @@ WITH hold_row AS (
     FROM holder_row r WHERE x.id = r.id
     RETURNING x.balance_nanos
 ), usage_transaction AS (
-    INSERT INTO wallets_ledgertransaction (kind, livemode, idempotency_key,
+    INSERT INTO wallets_ledgertransaction (kind, livemode, organization_id, idempotency_key,
         idempotency_fingerprint, description, actor, metadata, created_at)
-    SELECT 'usage', %(livemode)s, NULL, '', 'Model usage', '',
+    SELECT 'usage', %(livemode)s, r.organization_id, NULL, '', 'Model usage', '',
            jsonb_build_object('hold', %(hold_id)s::text, 'request', r.request_id), now()
     FROM holder_row r WHERE %(cost_nanos)s::bigint > 0
-    RETURNING id
+    RETURNING id, organization_id
 ), usage_entries AS (
-    INSERT INTO wallets_ledgerentry (transaction_id, account_id, amount_nanos, created_at)
-    SELECT t.id, line.account_id, line.amount_nanos, now()
+    INSERT INTO wallets_ledgerentry (transaction_id, organization_id, account_id, amount_nanos,
+                                     created_at)
+    SELECT t.id, t.organization_id, line.account_id, line.amount_nanos, now()
     FROM usage_transaction t, holder_row r, LATERAL (VALUES
         ({payer_account}, -r.collected_nanos),
         ((SELECT id FROM wallets_ledgeraccount WHERE kind = 'uncollected'

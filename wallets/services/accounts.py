@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from llmgateway.models import Project
 from wallets.models import Customer, LedgerAccount, Wallet
 
 # System account ids never change once created, so each process remembers them: the hot path
@@ -85,9 +86,11 @@ def customer_get_or_create(
     ).first()
     if existing is not None:
         return existing, False
+    organization_id = Project.objects.values_list("organization_id", flat=True).get(pk=project_id)
     try:
         with transaction.atomic():
             customer = Customer.objects.create(
+                organization_id=organization_id,
                 project_id=project_id,
                 livemode=livemode,
                 external_id=external_id,
@@ -95,9 +98,14 @@ def customer_get_or_create(
                 name=name,
                 metadata=metadata or {},
             )
-            wallet = Wallet.objects.create(customer=customer, livemode=livemode)
+            wallet = Wallet.objects.create(
+                organization_id=organization_id, customer=customer, livemode=livemode
+            )
             LedgerAccount.objects.create(
-                kind=LedgerAccount.Kind.WALLET, livemode=livemode, wallet=wallet
+                kind=LedgerAccount.Kind.WALLET,
+                livemode=livemode,
+                organization_id=organization_id,
+                wallet=wallet,
             )
     except IntegrityError:
         customer = Customer.objects.get(

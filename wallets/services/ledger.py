@@ -29,6 +29,24 @@ class Line:
     may_take_held: bool = False
 
 
+def _organization_of(lines: list[Line], organization_id: str | None) -> str:
+    """The one organization whose money the lines move. Platform (system) accounts belong to
+    none; every other account is in exactly one organization's books, and a transaction never
+    spans two: that is what lets the books be split by organization (docs/deploy.md, "Past one
+    primary"), each transaction staying whole on one shard. A caller whose lines may all be
+    platform accounts (a settle that collected nothing, a refund the organization could not
+    cover) names the organization it acts for."""
+    organizations = {line.account.organization_id for line in lines} - {None}
+    if organization_id is not None:
+        organizations.add(organization_id)
+    if len(organizations) != 1:
+        raise UnbalancedTransaction(
+            "a transaction moves the money of exactly one organization "
+            f"(these lines: {sorted(organizations) or 'none'})"
+        )
+    return organizations.pop()
+
+
 def _fingerprint(kind: str, lines: list[Line]) -> str:
     parts = sorted(f"{line.account.pk}:{line.amount_nanos}" for line in lines)
     return hashlib.sha256(f"{kind}|{'|'.join(parts)}".encode()).hexdigest()
@@ -43,11 +61,14 @@ def ledger_post(
     description: str = "",
     actor: str = "",
     metadata: dict | None = None,
+    organization_id: str | None = None,
 ) -> tuple[LedgerTransaction, bool]:
     """Post one balanced transaction inside the caller's transaction.
 
     Returns `(transaction, created)`. With an idempotency key already used for the same lines,
-    nothing is posted and the first transaction is returned with `created=False`.
+    nothing is posted and the first transaction is returned with `created=False`. The
+    transaction is the one organization's whose accounts the lines name (`organization_id`
+    when they may name none of its accounts); lines of two organizations are refused.
     """
     if not connection.in_atomic_block:
         raise RuntimeError("ledger_post must run inside the caller's transaction")
@@ -57,6 +78,7 @@ def ledger_post(
         raise UnbalancedTransaction(f"lines sum to {sum(line.amount_nanos for line in lines)}")
     if any(line.account.livemode != livemode for line in lines):
         raise UnbalancedTransaction("a transaction cannot mix test and live accounts")
+    organization_id = _organization_of(lines, organization_id)
 
     fingerprint = _fingerprint(kind, lines) if idempotency_key else ""
     if idempotency_key:
@@ -67,6 +89,7 @@ def ledger_post(
                 txn = LedgerTransaction.objects.create(
                     kind=kind,
                     livemode=livemode,
+                    organization_id=organization_id,
                     idempotency_key=idempotency_key,
                     idempotency_fingerprint=fingerprint,
                     description=description[:500],
@@ -82,6 +105,7 @@ def ledger_post(
         txn = LedgerTransaction.objects.create(
             kind=kind,
             livemode=livemode,
+            organization_id=organization_id,
             description=description[:500],
             actor=actor[:200],
             metadata=metadata or {},
@@ -89,7 +113,12 @@ def ledger_post(
 
     _apply_cached_balances(lines)
     LedgerEntry.objects.bulk_create(
-        LedgerEntry(transaction=txn, account=line.account, amount_nanos=line.amount_nanos)
+        LedgerEntry(
+            transaction=txn,
+            organization_id=organization_id,
+            account=line.account,
+            amount_nanos=line.amount_nanos,
+        )
         for line in lines
     )
     return txn, True
