@@ -12,22 +12,24 @@ from llmgateway.pgpool import pool
 
 REQUEST_LOG_INSERT = """
 INSERT INTO proxy_requestlog (
-    request_id, created_at, project_id, api_key_id, livemode, session_id, customer_id, wallet_id,
-    endpoint, model, stream, input_tokens, output_tokens, cached_input_tokens, images, cost_nanos,
-    latency_ms, status_code, error_code, outcome, provider, attempts)
+    request_id, created_at, organization_id, project_id, api_key_id, livemode, session_id,
+    customer_id, wallet_id, endpoint, model, stream, input_tokens, output_tokens,
+    cached_input_tokens, images, cost_nanos, latency_ms, status_code, error_code, outcome,
+    provider, attempts)
 VALUES (
-    %(request_id)s, %(created_at)s, %(project_id)s, %(api_key_id)s, %(livemode)s, %(session_id)s,
-    %(customer_id)s, %(wallet_id)s, %(endpoint)s, %(model)s, %(stream)s, %(input_tokens)s,
-    %(output_tokens)s, %(cached_input_tokens)s, %(images)s, %(cost_nanos)s, %(latency_ms)s,
-    %(status_code)s, %(error_code)s, %(outcome)s, %(provider)s, %(attempts)s)
+    %(request_id)s, %(created_at)s, %(organization_id)s, %(project_id)s, %(api_key_id)s,
+    %(livemode)s, %(session_id)s, %(customer_id)s, %(wallet_id)s, %(endpoint)s, %(model)s,
+    %(stream)s, %(input_tokens)s, %(output_tokens)s, %(cached_input_tokens)s, %(images)s,
+    %(cost_nanos)s, %(latency_ms)s, %(status_code)s, %(error_code)s, %(outcome)s, %(provider)s,
+    %(attempts)s)
 ON CONFLICT (request_id) DO NOTHING
 """
 USAGE_ADD = """
 INSERT INTO proxy_usagedaily (
-    date, project_id, api_key_id, model, livemode,
+    date, project_id, api_key_id, model, livemode, organization_id,
     requests, errors, input_tokens, output_tokens, cached_input_tokens, images, cost_nanos)
 VALUES (
-    %(date)s, %(project_id)s, %(api_key_id)s, %(model)s, %(livemode)s,
+    %(date)s, %(project_id)s, %(api_key_id)s, %(model)s, %(livemode)s, %(organization_id)s,
     %(requests)s, %(errors)s, %(input_tokens)s, %(output_tokens)s, %(cached_input_tokens)s,
     %(images)s, %(cost_nanos)s)
 ON CONFLICT ON CONSTRAINT usagedaily_unique_bucket DO UPDATE SET
@@ -39,6 +41,16 @@ ON CONFLICT ON CONSTRAINT usagedaily_unique_bucket DO UPDATE SET
     images = proxy_usagedaily.images + EXCLUDED.images,
     cost_nanos = proxy_usagedaily.cost_nanos + EXCLUDED.cost_nanos
 """
+
+
+PROJECT_ORGANIZATIONS = "SELECT id, organization_id FROM llmgateway_project WHERE id = ANY(%s)"
+
+
+async def project_organizations(project_ids: list[str]) -> dict[str, str]:
+    """Project id → its organization id, for log rows that do not carry it yet."""
+    async with pool().connection() as connection:
+        cursor = await connection.execute(PROJECT_ORGANIZATIONS, [project_ids])
+        return dict(await cursor.fetchall())
 
 
 async def request_logs_write(*, rows: list[dict], buckets: list[dict]) -> None:

@@ -3,6 +3,7 @@
 from django.db import models
 
 from llmgateway.models import ApiKey, Project
+from wallets.models import organization_key
 
 
 class RequestLog(models.Model):
@@ -10,6 +11,8 @@ class RequestLog(models.Model):
 
     request_id = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(db_index=True)
+    # The project's organization (proxy/logs.py fills it in from the project).
+    organization = organization_key(index=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="request_logs")
     # The secret key, or the project's hidden embedded-session key for browser traffic.
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="request_logs")
@@ -56,6 +59,9 @@ class UsageDaily(models.Model):
     """Per day, project, key (the embedded key for browser traffic), model and mode."""
 
     date = models.DateField()
+    # The project's organization; part of the bucket's key, as a distributed table's unique
+    # key must be (docs/deploy.md, "Past one primary"); it adds no split (a project has one).
+    organization = organization_key(index=False)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="usage_daily")
     api_key = models.ForeignKey(ApiKey, on_delete=models.CASCADE, related_name="usage_daily")
     model = models.CharField(max_length=200)
@@ -73,7 +79,7 @@ class UsageDaily(models.Model):
         verbose_name_plural = "usage (daily)"
         constraints = [
             models.UniqueConstraint(
-                fields=["date", "project", "api_key", "model", "livemode"],
+                fields=["date", "project", "api_key", "model", "livemode", "organization"],
                 name="usagedaily_unique_bucket",
             )
         ]

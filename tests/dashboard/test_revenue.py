@@ -39,8 +39,9 @@ def activity(project, django_capture_on_commit_callbacks):
     ]
     for day, model, api_key, livemode, requests, tokens_in, tokens_out, cost in rows:
         UsageDaily.objects.create(
-            date=day, project=project, api_key=api_key, model=model, livemode=livemode,
-            requests=requests, input_tokens=tokens_in, output_tokens=tokens_out, cost_nanos=cost,
+            date=day, organization_id=project.organization_id, project=project,
+            api_key=api_key, model=model, livemode=livemode, requests=requests,
+            input_tokens=tokens_in, output_tokens=tokens_out, cost_nanos=cost,
         )  # fmt: skip
     wallet = factories.make_wallet(project)
     topup = topup_create(

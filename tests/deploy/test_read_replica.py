@@ -102,7 +102,13 @@ def test_reporting_reads_the_lagging_replica_and_balances_the_primary(project, r
     key = ApiKey.objects.filter(project=project).first()
     today = date.today()
     usage = UsageDaily.objects.create(
-        date=today, project=project, api_key=key, model="test/echo", livemode=False, requests=5
+        date=today,
+        organization_id=project.organization_id,
+        project=project,
+        api_key=key,
+        model="test/echo",
+        livemode=False,
+        requests=5,
     )
     replica = replica_snapshot()
 
