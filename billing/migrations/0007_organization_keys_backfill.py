@@ -16,8 +16,7 @@ SOURCES = [
     ),
     (
         "billing_topupreversal",
-        "SELECT t.organization_id FROM billing_topup t "
-        "WHERE t.id = billing_topupreversal.topup_id",
+        "SELECT t.organization_id FROM billing_topup t WHERE t.id = billing_topupreversal.topup_id",
     ),
 ]
 

@@ -1,16 +1,19 @@
-"""Top-ups carry their organization, step 3 of 3: the columns become required."""
+"""Top-ups carry their organization, step 3 of 3: rows written by old processes since step 2
+are filled, then the columns become required."""
+
+from importlib import import_module
 
 import django.db.models.deletion
 from django.db import migrations, models
 
 from wallets.migrations._organization_keys import organization_required
 
-TABLES = ["billing_topup", "billing_topupcredit", "billing_topupreversal"]
+SOURCES = import_module("billing.migrations.0007_organization_keys_backfill").SOURCES
 
 
 def check(apps, schema_editor):
-    for table in TABLES:
-        organization_required(schema_editor, table=table)
+    for table, source in SOURCES:
+        organization_required(schema_editor, table=table, source_sql=source)
 
 
 def organization_key() -> models.ForeignKey:

@@ -23,10 +23,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddField(
-            model_name="requestlog", name="organization", field=organization_key()
-        ),
-        migrations.AddField(
-            model_name="usagedaily", name="organization", field=organization_key()
-        ),
+        migrations.AddField(model_name="requestlog", name="organization", field=organization_key()),
+        migrations.AddField(model_name="usagedaily", name="organization", field=organization_key()),
     ]

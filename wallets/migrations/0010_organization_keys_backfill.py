@@ -20,8 +20,7 @@ SOURCES = [
     ),
     (
         "wallets_wallet",
-        "SELECT c.organization_id FROM wallets_customer c "
-        "WHERE c.id = wallets_wallet.customer_id",
+        "SELECT c.organization_id FROM wallets_customer c WHERE c.id = wallets_wallet.customer_id",
         "TRUE",
         None,
     ),

@@ -1,6 +1,9 @@
-"""Every money row of the wallets app carries its organization, step 3 of 3: the columns become
-required (after naming any row that still lacks one: a transaction of two organizations or of
-none has no single owner to give it), and only the platform's accounts may have none."""
+"""Every money row of the wallets app carries its organization, step 3 of 3: rows written by old
+processes since step 2 are filled, then the columns become required (after naming any row that
+still lacks one: a transaction of two organizations or of none has no single owner to give it),
+and only the platform's accounts may have none."""
+
+from importlib import import_module
 
 import django.db.models.deletion
 from django.db import migrations, models
@@ -8,19 +11,20 @@ from django.db import migrations, models
 from wallets.migrations._organization_keys import organization_required
 
 ORGANIZATION_BOOK_KINDS = ("wallet", "org_credits", "org_margin", "org_margin_reserved")
-TABLES = [
-    ("wallets_customer", "TRUE", "customers"),
-    ("wallets_wallet", "TRUE", "wallets"),
-    ("wallets_ledgeraccount", "wallet_id IS NOT NULL", "wallet accounts"),
-    ("wallets_ledgertransaction", "TRUE", "transactions (of no single organization)"),
-    ("wallets_ledgerentry", "TRUE", "entries"),
-    ("wallets_hold", "TRUE", "holds"),
-]
+SOURCES = import_module("wallets.migrations.0010_organization_keys_backfill").SOURCES
+WHAT = {"wallets_ledgertransaction": "transactions (of no single organization)"}
 
 
 def check(apps, schema_editor):
-    for table, where, what in TABLES:
-        organization_required(schema_editor, table=table, where_sql=where, what=what)
+    for table, source, where, trigger in SOURCES:
+        organization_required(
+            schema_editor,
+            table=table,
+            source_sql=source,
+            where_sql=where,
+            append_only_trigger=trigger,
+            what=WHAT.get(table, "rows"),
+        )
 
 
 def organization_key(*, index: bool) -> models.ForeignKey:

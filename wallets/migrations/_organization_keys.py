@@ -63,11 +63,25 @@ def organization_backfill(
 
 
 def organization_required(
-    schema_editor, *, table: str, where_sql: str = "TRUE", what: str = "rows"
+    schema_editor,
+    *,
+    table: str,
+    source_sql: str,
+    where_sql: str = "TRUE",
+    append_only_trigger: str | None = None,
+    what: str = "rows",
 ) -> None:
-    """Refuse to go on while a row still lacks its organization, naming a few; then make the
-    deferred foreign-key checks of the backfill run now (PostgreSQL refuses to ALTER a table
-    with pending trigger events in the same transaction)."""
+    """Fill the rows that old processes wrote since the backfill (a rolling release runs them
+    until it restarts them), then refuse to go on while a row still lacks its organization,
+    naming a few; then make the deferred foreign-key checks run now (PostgreSQL refuses to ALTER
+    a table with pending trigger events in the same transaction)."""
+    organization_backfill(
+        schema_editor,
+        table=table,
+        source_sql=source_sql,
+        where_sql=where_sql,
+        append_only_trigger=append_only_trigger,
+    )
     connection = schema_editor.connection
     with connection.cursor() as cursor:
         cursor.execute(
