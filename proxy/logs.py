@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 
-from llmgateway.models import Project
 from proxy import logs_pg
 from proxy.models import RequestLog, UsageDaily
 
@@ -47,32 +46,9 @@ class LogEntry:
     status_code: int
     error_code: str
     outcome: str
+    organization_id: str  # the project's (docs/deploy.md, "Past one primary")
     provider: str = ""  # the deployment's provider that served (or last failed)
     attempts: int = 1  # deployments tried (proxy/routing/)
-    # The project's organization, filled in by the writer (`organizations_fill`) when empty.
-    organization_id: str = ""
-
-
-# A project never changes organization (admin makes it read-only once set: its books are that
-# organization's), so each process remembers the organization of every project it logged for,
-# and a batch looks up only projects it has not seen.
-_project_organizations: dict[str, str] = {}
-
-
-def organizations_fill(entries: list[LogEntry], known: dict[str, str]) -> None:
-    """Give each entry its project's organization from `known` (project id → organization id)."""
-    _project_organizations.update(known)
-    for entry in entries:
-        if not entry.organization_id:
-            entry.organization_id = _project_organizations[entry.project_id]
-
-
-def organizations_unknown(entries: list[LogEntry]) -> list[str]:
-    """The projects of entries without an organization that this process has not seen yet."""
-    return sorted(
-        {entry.project_id for entry in entries if not entry.organization_id}
-        - _project_organizations.keys()
-    )
 
 
 BUCKET_FIELDS = ("date", "project_id", "api_key_id", "model", "livemode", "organization_id")
@@ -118,10 +94,6 @@ def request_logs_write(*, entries: list[LogEntry]) -> None:
     SQLite; proxy/logs_pg.py writes the same rows on PostgreSQL)."""
     if not entries:
         return
-    unknown = organizations_unknown(entries)
-    organizations_fill(
-        entries, dict(Project.objects.filter(pk__in=unknown).values_list("pk", "organization_id"))
-    )
     with transaction.atomic():
         RequestLog.objects.bulk_create(
             [RequestLog(**vars(entry)) for entry in entries], ignore_conflicts=True
@@ -131,8 +103,6 @@ def request_logs_write(*, entries: list[LogEntry]) -> None:
 
 
 async def _request_logs_write_pg(entries: list[LogEntry]) -> None:
-    unknown = organizations_unknown(entries)
-    organizations_fill(entries, await logs_pg.project_organizations(unknown) if unknown else {})
     await logs_pg.request_logs_write(
         rows=[vars(entry) for entry in entries],
         buckets=[bucket | totals for bucket, totals in usage_buckets(entries)],

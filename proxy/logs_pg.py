@@ -43,16 +43,6 @@ ON CONFLICT ON CONSTRAINT usagedaily_unique_bucket DO UPDATE SET
 """
 
 
-PROJECT_ORGANIZATIONS = "SELECT id, organization_id FROM llmgateway_project WHERE id = ANY(%s)"
-
-
-async def project_organizations(project_ids: list[str]) -> dict[str, str]:
-    """Project id → its organization id, for log rows that do not carry it yet."""
-    async with pool().connection() as connection:
-        cursor = await connection.execute(PROJECT_ORGANIZATIONS, [project_ids])
-        return dict(await cursor.fetchall())
-
-
 async def request_logs_write(*, rows: list[dict], buckets: list[dict]) -> None:
     """Insert log rows and add to their daily buckets in one transaction (buckets in a fixed
     order, so two processes adding to the same ones can't deadlock)."""

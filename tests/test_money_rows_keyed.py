@@ -199,6 +199,7 @@ def _log_entry(session, cost_nanos: int) -> LogEntry:
         request_id=f"req_log_{session.pk}",
         created_at=timezone.now(),
         project_id=session.project_id,
+        organization_id=session.project.organization_id,
         api_key_id=session.project.api_keys.get(kind="embedded_session", livemode=False).pk,
         livemode=False,
         session_id=session.pk,

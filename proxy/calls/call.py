@@ -177,6 +177,7 @@ class Call:
                 request_id=self.request_id,
                 created_at=timezone.now(),
                 project_id=principal.project.pk,
+                organization_id=principal.project.organization_id,
                 api_key_id=api_key.pk,
                 livemode=principal.livemode,
                 session_id=session.pk if session else "",

@@ -38,6 +38,7 @@ def _log(
         request_id=request_id,
         created_at=timezone.now() - timedelta(days=days_ago),
         project_id=project.pk,
+        organization_id=project.organization_id,
         api_key_id=key.pk,
         livemode=livemode,
         session_id="",
